@@ -1,0 +1,163 @@
+"""Typed, lazy access to the ``POWERCRUD_SIGNALS`` setting.
+
+Nothing is read at import time.  Values derived from settings (the payload policy, imported
+formatters) are cached and dropped on Django's ``setting_changed`` so ``override_settings``
+works in tests.  Validation with helpful messages lives in ``checks.py``; here a wrong value
+falls back to the default, because run-time code must keep working while the system checks
+tell the developer what to fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+from powercrud_signals.exceptions import ConfigurationError
+from powercrud_signals.payloads import DEFAULT_REDACT_KEYS, PayloadPolicy
+
+logger = logging.getLogger("powercrud_signals")
+
+SETTING_NAME = "POWERCRUD_SIGNALS"
+
+DEFAULT_PROGRESS_INTERVAL = 1.0
+
+DEFAULTS: dict[str, Any] = {
+    "PERSISTENCE": {
+        "ENABLED": True,
+        "MODEL": "powercrud_signals.TaskRecord",
+        "FIELD_MAP": {},
+        "DATABASE": None,
+        "PROGRESS_INTERVAL": DEFAULT_PROGRESS_INTERVAL,
+        "CREATE_DEFAULTS": {},
+    },
+    "RECEIVERS": [],
+    "REDACT_KEYS": list(DEFAULT_REDACT_KEYS),
+    "MAX_VALUE_CHARS": 2000,
+    "FORMATTERS": {"user": None, "affected": None, "payload": None},
+    "RAISE_RECEIVER_ERRORS": False,
+}
+
+# Keys whose value is itself a dict of known sub-keys, merged over the defaults.
+NESTED_KEYS = ("PERSISTENCE", "FORMATTERS")
+
+Formatter = Callable[[Any], Any]
+
+
+class Settings:
+    """One property per setting; see docs/settings.md for each key's meaning."""
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        value = getattr(settings, SETTING_NAME, None)
+        return value if isinstance(value, Mapping) else {}
+
+    def _get(self, key: str) -> Any:
+        raw = self.raw
+        default = DEFAULTS[key]
+        if key in NESTED_KEYS:
+            merged = copy.deepcopy(default)
+            given = raw.get(key)
+            if isinstance(given, Mapping):
+                merged.update(given)
+            return merged
+        return raw.get(key, copy.deepcopy(default))
+
+    @property
+    def persistence(self) -> dict[str, Any]:
+        return self._get("PERSISTENCE")  # type: ignore[no-any-return]
+
+    @property
+    def persistence_enabled(self) -> bool:
+        return bool(self.persistence.get("ENABLED", True))
+
+    @property
+    def progress_interval(self) -> float:
+        value = self.persistence.get("PROGRESS_INTERVAL", DEFAULT_PROGRESS_INTERVAL)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        return DEFAULT_PROGRESS_INTERVAL
+
+    @property
+    def receivers(self) -> list[Any]:
+        value = self._get("RECEIVERS")
+        return list(value) if isinstance(value, (list, tuple)) else []
+
+    @property
+    def raise_receiver_errors(self) -> bool:
+        return bool(self._get("RAISE_RECEIVER_ERRORS"))
+
+    @property
+    def payload_policy(self) -> PayloadPolicy:
+        return _cache.payload_policy
+
+    def formatter(self, name: str) -> Formatter | None:
+        """The configured ``user`` / ``affected`` / ``payload`` formatter, or None.
+
+        Raises ConfigurationError when a dotted path cannot be imported; callers on the event
+        path catch it and use the default formatter.
+        """
+        return _cache.formatter(name)
+
+
+class _DerivedCache:
+    """Values computed from settings, dropped whenever a setting changes."""
+
+    @cached_property
+    def payload_policy(self) -> PayloadPolicy:
+        raw = Settings().raw
+        keys = raw.get("REDACT_KEYS", DEFAULT_REDACT_KEYS)
+        if not isinstance(keys, (list, tuple)) or not all(isinstance(k, str) for k in keys):
+            keys = DEFAULT_REDACT_KEYS
+        max_chars = raw.get("MAX_VALUE_CHARS", DEFAULTS["MAX_VALUE_CHARS"])
+        if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 16:
+            max_chars = DEFAULTS["MAX_VALUE_CHARS"]
+        return PayloadPolicy(redact_keys=tuple(keys), max_chars=max_chars)
+
+    @cached_property
+    def formatters(self) -> dict[str, Formatter | None]:
+        return {}
+
+    def formatter(self, name: str) -> Formatter | None:
+        if name in self.formatters:
+            return self.formatters[name]
+        configured = Settings()._get("FORMATTERS").get(name)
+        resolved: Formatter | None
+        if configured is None:
+            resolved = None
+        elif callable(configured):
+            resolved = configured
+        elif isinstance(configured, str):
+            try:
+                resolved = import_string(configured)
+            except ImportError as exc:
+                raise ConfigurationError(
+                    f"POWERCRUD_SIGNALS['FORMATTERS']['{name}'] = {configured!r} cannot be "
+                    f"imported: {exc}"
+                ) from exc
+        else:
+            raise ConfigurationError(
+                f"POWERCRUD_SIGNALS['FORMATTERS']['{name}'] must be a dotted path or a callable"
+            )
+        self.formatters[name] = resolved
+        return resolved
+
+
+_cache = _DerivedCache()
+app_settings = Settings()
+
+
+def reset_cache(**kwargs: Any) -> None:
+    """Forget everything derived from settings (connected to ``setting_changed``)."""
+    global _cache
+    if kwargs.get("setting") in (None, SETTING_NAME):
+        _cache = _DerivedCache()
+
+
+setting_changed.connect(reset_cache, dispatch_uid="powercrud_signals.conf.reset_cache")

@@ -1,0 +1,320 @@
+"""The lifecycle event, its kinds and statuses, and the status precedence rule.
+
+Nothing here touches the database: these are pure functions, so every receiver and the SQL
+guard in the persistence receiver can share one definition of "which state wins".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.utils import timezone
+
+from powercrud_signals.payloads import PayloadPolicy, safe_text, scrub_text, to_json_safe
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "EventKind",
+    "LifecycleEvent",
+    "Status",
+    "build_event",
+    "coerce_kind",
+    "coerce_status",
+    "parse_progress",
+    "status_rank",
+    "supersedes",
+]
+
+
+class EventKind(StrEnum):
+    """A lifecycle transition; the values are PowerCRUD's event names (plus ``started``)."""
+
+    CREATE = "create"
+    STARTED = "started"
+    PROGRESS = "progress"
+    COMPLETE = "complete"
+    FAIL = "fail"
+    CLEANUP = "cleanup"
+
+
+class Status(StrEnum):
+    """A task's state, with PowerCRUD's values (``AsyncManager.STATUSES``)."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+TERMINAL_STATUSES = frozenset({Status.SUCCESS, Status.FAILED})
+
+_RANK = {Status.PENDING: 0, Status.IN_PROGRESS: 1, Status.SUCCESS: 2, Status.FAILED: 2}
+
+# PowerCRUD documents an "error" event in AsyncManager.async_task_lifecycle's docstring;
+# bespoke managers that send it mean a failure.
+_KIND_ALIASES = {"error": EventKind.FAIL}
+
+
+def coerce_kind(value: object) -> EventKind | None:
+    """The EventKind for a PowerCRUD event name, or None for a name this app does not know."""
+    if isinstance(value, EventKind):
+        return value
+    if isinstance(value, str):
+        try:
+            return EventKind(value)
+        except ValueError:
+            return _KIND_ALIASES.get(value)
+    return None
+
+
+def coerce_status(value: object) -> Status | None:
+    """The Status for a PowerCRUD status value; None for None or anything unrecognised."""
+    if isinstance(value, Status):
+        return value
+    if isinstance(value, str):
+        try:
+            return Status(value)
+        except ValueError:
+            return None
+    return None
+
+
+def status_rank(status: Status | None) -> int:
+    """Order of states: pending (0) < in_progress (1) < success/failed (2); None is -1."""
+    if status is None:
+        return -1
+    return _RANK[status]
+
+
+def supersedes(
+    incoming: Status | None,
+    incoming_attempt: int | None,
+    current: Status | None,
+    current_attempt: int | None,
+) -> bool:
+    """Whether a stored ``current`` status should be replaced by ``incoming``.
+
+    - None never replaces anything (cleanup carries no status).
+    - A later attempt of a retried task replaces an earlier attempt's state, terminal or not;
+      an earlier attempt never replaces a later one.
+    - Within one attempt (or when either attempt is unknown) a status only moves forward;
+      an equal rank keeps what is stored, so duplicates are harmless and the first terminal
+      outcome of an attempt stands.
+    """
+    if incoming is None:
+        return False
+    if current is None:
+        return True
+    if incoming_attempt is not None and current_attempt is not None:
+        if incoming_attempt != current_attempt:
+            return incoming_attempt > current_attempt
+    return status_rank(incoming) > status_rank(current)
+
+
+_PROGRESS_RE = re.compile(r"(\d+)\s*/\s*(\d+)")
+
+
+def parse_progress(text: str | None) -> tuple[int | None, int | None]:
+    """``(current, total)`` from the first ``i/N`` in a progress text, else ``(None, None)``.
+
+    Values that are not a sensible fraction (total of zero, current beyond total) are kept
+    as text only, so a dashboard never draws a bar from a date like ``12/2025``.
+    """
+    if not text:
+        return None, None
+    match = _PROGRESS_RE.search(text)
+    if match is None:
+        return None, None
+    current_text, total_text = match.groups()
+    if len(current_text) > 18 or len(total_text) > 18:
+        return None, None
+    current, total = int(current_text), int(total_text)
+    if total == 0 or current > total:
+        return None, None
+    return current, total
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LifecycleEvent:
+    """One transition of one task, as sent with every powercrud-signals signal.
+
+    Everything is JSON-safe and redacted except ``user`` and ``affected_objects``, which are
+    the raw objects PowerCRUD passed (only on ``create``), for in-process receivers.
+    """
+
+    kind: EventKind
+    """Which transition this is."""
+    task_name: str
+    """PowerCRUD's task key (a UUID string); django-q2's ``Task.name``."""
+    status: Status | None = None
+    """The state the transition reports; None for cleanup and unknown outcomes."""
+    message: str = ""
+    """Human-readable text (redacted, truncated); the failure message for ``fail``."""
+    progress: str | None = None
+    """The raw progress text PowerCRUD reported (``progress`` only)."""
+    progress_current: int | None = None
+    """``i`` when the progress text holds ``i/N``."""
+    progress_total: int | None = None
+    """``N`` when the progress text holds ``i/N``."""
+    user: Any = None
+    """The user object that launched the task (``create`` in the web process only)."""
+    user_label: str = ""
+    """A printable label for ``user`` (the ``user`` formatter's output)."""
+    affected_objects: Any = None
+    """What the task touches, as PowerCRUD passed it (``create`` only)."""
+    affected_label: str = ""
+    """A printable label for ``affected_objects`` (the ``affected`` formatter's output)."""
+    task_args: list[Any] | None = None
+    """The task's positional arguments: JSON-safe, redacted, truncated."""
+    task_kwargs: dict[str, Any] | None = None
+    """The task's keyword arguments: JSON-safe, redacted, truncated."""
+    result: Any = None
+    """The task's result (``complete``/``fail``): JSON-safe, redacted, truncated."""
+    timestamp: datetime = field(default_factory=timezone.now)
+    """When the transition happened (aware)."""
+    q2_task_id: str | None = None
+    """django-q2's task id, when the emitting process knows it."""
+    attempt: int | None = None
+    """Which delivery of the task this is (1 for the first), when known."""
+    manager: str = ""
+    """Dotted path of the manager class that emitted the event."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Anything else PowerCRUD passed or the emitter knows (JSON-safe)."""
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for an event that reports a final outcome (success or failure)."""
+        return self.status in TERMINAL_STATUSES
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-safe part of the event, for logs, files and queues."""
+        return {
+            "kind": self.kind.value,
+            "task_name": self.task_name,
+            "status": self.status.value if self.status else None,
+            "message": self.message,
+            "progress": self.progress,
+            "progress_current": self.progress_current,
+            "progress_total": self.progress_total,
+            "user_label": self.user_label,
+            "affected_label": self.affected_label,
+            "task_args": self.task_args,
+            "task_kwargs": self.task_kwargs,
+            "result": self.result,
+            "timestamp": self.timestamp.isoformat(),
+            "q2_task_id": self.q2_task_id,
+            "attempt": self.attempt,
+            "manager": self.manager,
+            "extra": dict(self.extra),
+        }
+
+
+# Payload keys build_event consumes itself; anything else PowerCRUD (or a bespoke manager)
+# passes ends up, JSON-safe, in ``extra``.
+_KNOWN_PAYLOAD_KEYS = frozenset(
+    {
+        "status",
+        "message",
+        "progress_payload",
+        "user",
+        "affected_objects",
+        "task_kwargs",
+        "task_args",
+        "result",
+        "timestamp",
+        "extra",
+        "django_q2_task_id",
+        "q2_task_id",
+        "attempt",
+    }
+)
+
+
+def build_event(
+    kind: EventKind,
+    task_name: object,
+    payload: Mapping[str, Any],
+    *,
+    policy: PayloadPolicy,
+    manager: str = "",
+    user_label: str = "",
+    affected_label: str = "",
+    context: Mapping[str, Any] | None = None,
+) -> LifecycleEvent:
+    """Turn PowerCRUD's ``async_task_lifecycle`` keyword arguments into a LifecycleEvent.
+
+    ``context`` carries what the emitting process knows beyond the payload (q2 id, attempt,
+    extra fields); payload values win over it.  Never raises for any payload content: every
+    value goes through the policy's JSON-safe conversion and redaction.
+    """
+    context = context or {}
+    status = coerce_status(payload.get("status"))
+    raw_progress = payload.get("progress_payload")
+    progress = safe_text(raw_progress, policy) if raw_progress is not None else None
+    current, total = parse_progress(progress)
+
+    timestamp = payload.get("timestamp")
+    if not isinstance(timestamp, datetime):
+        timestamp = timezone.now()
+    elif timezone.is_naive(timestamp):
+        timestamp = timezone.make_aware(timestamp, timezone.get_default_timezone())
+
+    extra: dict[str, Any] = dict(context.get("extra") or {})
+    given_extra = payload.get("extra")
+    if isinstance(given_extra, Mapping):
+        extra.update(given_extra)
+    elif given_extra is not None:
+        extra["extra"] = given_extra
+    raw_status = payload.get("status")
+    if raw_status is not None and status is None:
+        extra["raw_status"] = raw_status
+    for key, value in payload.items():
+        if key not in _KNOWN_PAYLOAD_KEYS:
+            extra[str(key)] = value
+
+    q2_id = payload.get("django_q2_task_id") or payload.get("q2_task_id") or context.get("q2_task_id")
+    attempt = payload.get("attempt", context.get("attempt"))
+
+    task_args = payload.get("task_args")
+    task_kwargs = payload.get("task_kwargs")
+    safe_args = to_json_safe(task_args, policy) if task_args is not None else None
+    safe_kwargs = to_json_safe(task_kwargs, policy) if task_kwargs is not None else None
+    message = payload.get("message")
+    return LifecycleEvent(
+        kind=kind,
+        task_name=safe_text(task_name, policy),
+        status=status,
+        message=scrub_text(safe_text(message, policy), policy) if message is not None else "",
+        progress=progress,
+        progress_current=current,
+        progress_total=total,
+        user=payload.get("user"),
+        user_label=user_label,
+        affected_objects=payload.get("affected_objects"),
+        affected_label=affected_label,
+        task_args=_as_list(safe_args),
+        task_kwargs=_as_dict(safe_kwargs),
+        result=to_json_safe(payload.get("result"), policy),
+        timestamp=timestamp,
+        q2_task_id=safe_text(q2_id, policy) if q2_id else None,
+        attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None,
+        manager=manager,
+        extra=to_json_safe(extra, policy),
+    )
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if value is None or isinstance(value, list):
+        return value
+    return [value]
+
+
+def _as_dict(value: Any) -> dict[str, Any] | None:
+    if value is None or isinstance(value, dict):
+        return value
+    return {"value": value}
