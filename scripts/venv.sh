@@ -48,7 +48,12 @@ fi
 stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$EXTRAS"
 if [ ! -e "$stamp" ]; then
     echo "Installing powercrud-signals[$EXTRAS] into $VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[${EXTRAS}]"
+    log="$VENV/pip-install.log"
+    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -e ".[${EXTRAS}]" >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "pip install failed; full log in $log" >&2
+        exit 1
+    fi
     rm -f "$VENV"/.installed-*
     touch "$stamp"
 fi
