@@ -161,3 +161,28 @@ def reset_cache(**kwargs: Any) -> None:
 
 
 setting_changed.connect(reset_cache, dispatch_uid="powercrud_signals.conf.reset_cache")
+
+
+# --------------------------------------------------------------------------- persistence switch
+# Test support (powercrud_signals.testing) turns persistence off for a block of code while
+# every other receiver keeps firing; the persistence receiver asks ``persistence_active()``
+# on each event.  A counter, so nested switches compose; process-wide, because a test's
+# events may be sent from threads it started.
+_persistence_off = 0
+
+
+def persistence_active() -> bool:
+    """True when the persistence receiver should write: enabled in settings and not switched off."""
+    return _persistence_off == 0 and app_settings.persistence_enabled
+
+
+class persistence_disabled:  # noqa: N801  (used like a function: ``with persistence_disabled():``)
+    """Context manager turning persistence off until the block exits (nestable)."""
+
+    def __enter__(self) -> None:
+        global _persistence_off
+        _persistence_off += 1
+
+    def __exit__(self, *exc: object) -> None:
+        global _persistence_off
+        _persistence_off -= 1
