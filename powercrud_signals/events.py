@@ -110,9 +110,9 @@ def supersedes(
         return False
     if current is None:
         return True
-    if incoming_attempt is not None and current_attempt is not None:
-        if incoming_attempt != current_attempt:
-            return incoming_attempt > current_attempt
+    attempts_known = incoming_attempt is not None and current_attempt is not None
+    if attempts_known and incoming_attempt != current_attempt:
+        return incoming_attempt > current_attempt  # type: ignore[operator]
     return status_rank(incoming) > status_rank(current)
 
 
@@ -277,7 +277,9 @@ def build_event(
         if key not in _KNOWN_PAYLOAD_KEYS:
             extra[str(key)] = value
 
-    q2_id = payload.get("django_q2_task_id") or payload.get("q2_task_id") or context.get("q2_task_id")
+    q2_id = (
+        payload.get("django_q2_task_id") or payload.get("q2_task_id") or context.get("q2_task_id")
+    )
     attempt = payload.get("attempt", context.get("attempt"))
 
     task_args = payload.get("task_args")

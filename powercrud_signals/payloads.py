@@ -77,7 +77,9 @@ class PayloadPolicy:
             # In free text the same tokens may be written with '-', '_' or nothing between
             # their letters' original words ("api_key", "api-key", "apikey").
             flexible = "|".join(
-                "[-_]?".join(re.escape(ch) for ch in token) if len(token) <= 24 else re.escape(token)
+                "[-_]?".join(re.escape(ch) for ch in token)
+                if len(token) <= 24
+                else re.escape(token)
                 for token in tokens
             )
             kv = re.compile(
@@ -87,7 +89,7 @@ class PayloadPolicy:
             )
             flag = re.compile(r"(?i)^-{1,2}[\w-]*(?:" + flexible + r")[\w-]*$")
         else:
-            kv = flag = None
+            kv = flag = None  # type: ignore[assignment]
         object.__setattr__(self, "_kv_re", kv)
         object.__setattr__(self, "_flag_re", flag)
 
@@ -238,7 +240,9 @@ class _Walker:
         if isinstance(value, (bytes, bytearray, memoryview)):
             raw = bytes(value)
             try:
-                return scrub_text(_clean_str(raw.decode("utf-8"), self.policy.max_chars), self.policy)
+                return scrub_text(
+                    _clean_str(raw.decode("utf-8"), self.policy.max_chars), self.policy
+                )
             except UnicodeDecodeError:
                 return f"<{len(raw)} bytes>"
         if isinstance(value, PurePath):
