@@ -203,6 +203,14 @@ class TestBuildEvent:
         assert "s3cr3t" not in event.message and "abcdef123" not in event.message
         assert event.message == "login failed for postgres://app:********@db/x with token=********"
 
+    def test_secret_in_progress_text_is_masked_in_progress_and_message(self) -> None:
+        text = "syncing with api_key=sk-live-123456 3/10"
+        event = build_event(
+            EventKind.PROGRESS, "t", {"message": text, "progress_payload": text}, policy=POLICY
+        )
+        assert event.progress == event.message == "syncing with api_key=******** 3/10"
+        assert (event.progress_current, event.progress_total) == (3, 10)
+
     def test_non_string_task_name_and_bool_attempt_are_made_safe(self) -> None:
         event = build_event(EventKind.CREATE, 12345, {"attempt": True}, policy=POLICY)
         assert event.task_name == "12345"
