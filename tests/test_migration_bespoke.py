@@ -10,6 +10,7 @@ the signals are sent from step 1 on, whichever side of AsyncManager the mixin is
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from django_q.models import Task
 from powercrud.async_hooks import task_completion_hook
 from powercrud.async_manager import AsyncManager
 from yourproject.bespoke import before, receivers, step1, step2, step3
+from yourproject.bespoke.apps import YourProjectConfig
 
 from powercrud_signals.manager import SignalEmitterMixin, dotted_path
 from powercrud_signals.signals import task_failed, task_lifecycle
@@ -58,7 +60,7 @@ class Outcome:
 
 @pytest.fixture
 def moved_receivers() -> Iterator[ModuleType]:
-    """The example's @receiver functions, connected only by the steps that moved them."""
+    """The example's moved receivers, connected only by the steps that moved them."""
     _disconnect_moved()
     try:
         yield receivers
@@ -67,17 +69,17 @@ def moved_receivers() -> Iterator[ModuleType]:
 
 
 def _disconnect_moved() -> None:
-    task_failed.disconnect(dispatch_uid="yourproject.alert_on_failure")
-    task_lifecycle.disconnect(dispatch_uid="yourproject.audit_transition")
+    task_failed.disconnect(dispatch_uid="yourproject.task_failure_alert")
+    task_lifecycle.disconnect(dispatch_uid="yourproject.task_audit")
 
 
 def _connect_moved(step: int) -> None:
-    if step >= 2:
-        task_failed.connect(receivers.alert_on_failure, dispatch_uid="yourproject.alert_on_failure")
     if step >= 3:
-        task_lifecycle.connect(
-            receivers.audit_transition, dispatch_uid="yourproject.audit_transition"
-        )
+        # The example project's ready(), as docs/migration.md shows it after step 3.
+        YourProjectConfig("yourproject", importlib.import_module("yourproject")).ready()
+    elif step == 2:
+        # Its first line only: the alert has moved, the audit trail not yet.
+        task_failed.connect(receivers.alert_on_failure, dispatch_uid="yourproject.task_failure_alert")
 
 
 def _normalise(text: str, task_name: str) -> str:

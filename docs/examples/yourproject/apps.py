@@ -1,4 +1,4 @@
-"""Connecting ``@receiver`` functions the Django way (docs/quickstart.md)."""
+"""Connecting the project's receivers the Django way (docs/quickstart.md)."""
 
 from django.apps import AppConfig
 
@@ -8,7 +8,10 @@ class YourProjectConfig(AppConfig):
     name = "yourproject"
 
     def ready(self):
-        # Importing the module runs its @receiver decorators.  ready() runs in every
-        # process (web, each django-q2 worker, the monitor), so every process listens.
-        from yourproject import receivers  # noqa: F401
+        # ready() runs in every process (web, each django-q2 worker, the monitor), so every
+        # process listens.  The dispatch_uid makes a second connect harmless.
+        from powercrud_signals.signals import task_failed
+        from yourproject.receivers import alert_on_failure
+
+        task_failed.connect(alert_on_failure, dispatch_uid="yourproject.alert_on_failure")
 # --8<-- [end:ready]
