@@ -257,15 +257,9 @@ def test_manager_that_cannot_be_built_falls_back_silently_and_e008_says_so() -> 
 def test_locmem_cache_breaks_every_manager_and_e009_says_so() -> None:
     locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     with override_settings(CACHES=locmem):
-        from django.core.cache import caches
-
-        caches._settings = None  # type: ignore[attr-defined]  (re-read CACHES)
-        try:
-            with pytest.raises(ImproperlyConfigured, match="shared cache backend"):
-                SignalAsyncManager()
-            assert "powercrud_signals.E009" in {m.id for m in run_checks()}
-        finally:
-            caches._settings = None  # type: ignore[attr-defined]
+        with pytest.raises(ImproperlyConfigured, match="shared cache backend"):
+            SignalAsyncManager()
+        assert "powercrud_signals.E009" in {m.id for m in run_checks()}
 
 
 @pytest.mark.django_db
@@ -334,3 +328,43 @@ def test_clock_is_aware() -> None:
 def test_yourproject_is_not_an_installed_app() -> None:
     # The examples stand for a project; they must not leak into the test settings' app registry.
     assert not apps.is_installed("yourproject")
+
+
+# ------------------------------------------------------------------------ deployment.md
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_production_settings_pass_the_checks_and_share_a_real_redis_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.conftest import require_service
+
+    url = settings.REDIS_URL
+    require_service(_redis_answers(url), f"Redis at {url}")
+    monkeypatch.setenv("REDIS_URL", url)
+    production = importlib.reload(importlib.import_module("yourproject.settings_production"))
+
+    assert production.Q_CLUSTER["retry"] > production.Q_CLUSTER["timeout"]
+    assert production.Q_CLUSTER["redis"] == production.CACHES["default"]["LOCATION"] == url
+    with override_settings(
+        CACHES=production.CACHES, POWERCRUD_SETTINGS=production.POWERCRUD_SETTINGS
+    ):
+        assert [m for m in run_checks() if m.id and m.id.startswith("powercrud_signals.")] == []
+        # PowerCRUD accepts it as a shared cache and keeps progress in the real Redis.
+        manager = SignalAsyncManager()
+        assert type(manager.cache).__name__ == "RedisCache"
+        manager.create_progress_key("docs-deployment-task")
+        manager.update_progress("docs-deployment-task", "1/2")
+        assert SignalAsyncManager().get_progress("docs-deployment-task") == "1/2"
+        manager.remove_progress_key("docs-deployment-task")
+        assert SignalAsyncManager().get_progress("docs-deployment-task") is None
