@@ -260,7 +260,7 @@ def build_event(
     message = payload.get("message")
     if message is None:
         message_text = ""
-    elif message is raw_progress or message == raw_progress:
+    elif message is raw_progress or (isinstance(message, str) and message == raw_progress):
         message_text = progress or ""  # PowerCRUD sends the progress text as the message too
     else:
         message_text = _free_text(message, policy)
@@ -283,8 +283,8 @@ def build_event(
     for key in payload.keys() - _KNOWN_PAYLOAD_KEYS:
         extra[str(key)] = payload[key]
 
-    q2_id = (
-        payload.get("django_q2_task_id") or payload.get("q2_task_id") or context.get("q2_task_id")
+    q2_id = _first_present(
+        payload.get("django_q2_task_id"), payload.get("q2_task_id"), context.get("q2_task_id")
     )
     attempt = payload.get("attempt", context.get("attempt"))
 
@@ -308,11 +308,19 @@ def build_event(
         task_kwargs=_as_dict(safe_kwargs),
         result=to_json_safe(payload.get("result"), policy),
         timestamp=timestamp,
-        q2_task_id=safe_text(q2_id, policy) if q2_id else None,
+        q2_task_id=safe_text(q2_id, policy) if q2_id is not None else None,
         attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None,
         manager=manager,
         extra=to_json_safe(extra, policy) if extra else {},
     )
+
+
+def _first_present(*values: Any) -> Any:
+    # Explicit None/"" checks: the truth value of an arbitrary object may raise.
+    for value in values:
+        if value is not None and not (isinstance(value, str) and not value):
+            return value
+    return None
 
 
 def _free_text(value: object, policy: PayloadPolicy) -> str:

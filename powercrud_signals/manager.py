@@ -21,6 +21,7 @@ from powercrud_signals.conf import app_settings
 from powercrud_signals.events import EventKind, LifecycleEvent, Status, build_event, coerce_kind
 from powercrud_signals.exceptions import ConfigurationError, ReceiverError
 from powercrud_signals.labels import label_affected, label_user
+from powercrud_signals.payloads import safe_text, to_json_safe
 from powercrud_signals.signals import send_event
 
 __all__ = [
@@ -173,6 +174,17 @@ class SignalEmitterMixin:
     launch_async_task = _launching_wrapper(_call_next("launch_async_task"))
     handle_task_completion = _completion_wrapper(_call_next("handle_task_completion"))
 
+    def _serialise_json(self, value: Any) -> Any:
+        """PowerCRUD's conversion of task args/kwargs, made unable to raise.
+
+        PowerCRUD calls ``str()`` on values it cannot serialise, which raises for some objects
+        and then loses the whole ``create`` event; this app's converter takes over instead.
+        """
+        try:
+            return super()._serialise_json(value)  # type: ignore[misc]
+        except Exception:
+            return to_json_safe(value, app_settings.payload_policy)
+
     def task_config(self) -> Mapping[str, Any] | None:
         """The plain dict config workers and the hook rebuild this manager with."""
         config = getattr(self, "config", None)
@@ -221,7 +233,11 @@ class SignalEmitterMixin:
         try:
             lifecycle_event = self.build_lifecycle_event(event, task_name, payload)
         except Exception:
-            logger.exception("event_build_failed event=%r task_name=%r", event, task_name)
+            logger.exception(
+                "event_build_failed event=%s task_name=%s",
+                safe_text(event, app_settings.payload_policy),
+                safe_text(task_name, app_settings.payload_policy),
+            )
             return
         if lifecycle_event is None:
             return
@@ -230,7 +246,11 @@ class SignalEmitterMixin:
         except ReceiverError:
             raise
         except Exception:
-            logger.exception("event_dispatch_failed kind=%s task_name=%s", event, task_name)
+            logger.exception(
+                "event_dispatch_failed kind=%s task_name=%s",
+                lifecycle_event.kind.value,
+                lifecycle_event.task_name,
+            )
 
     def build_lifecycle_event(
         self, event: Any, task_name: Any, payload: Mapping[str, Any]
@@ -238,7 +258,9 @@ class SignalEmitterMixin:
         """The LifecycleEvent for a transition, or None for an event name this app does not know."""
         kind = coerce_kind(event)
         if kind is None:
-            logger.debug("unknown_event_ignored event=%r task_name=%r", event, task_name)
+            logger.debug(
+                "unknown_event_ignored event=%s", safe_text(event, app_settings.payload_policy)
+            )
             return None
         policy = app_settings.payload_policy
         payload = dict(payload)
@@ -262,7 +284,7 @@ class SignalEmitterMixin:
                 if payload.get("affected_objects") is not None
                 else ""
             ),
-            context=self._event_context(str(task_name)),
+            context=self._event_context(safe_text(task_name, policy)),
         )
 
     def _format_payload(self, key: str, value: Any) -> Any:
