@@ -15,6 +15,8 @@ Ids (documented in docs/settings.md; never reused):
 - E009 PowerCRUD's cache alias is missing or process-local (locmem/dummy), which PowerCRUD
   refuses at run time.
 - E010 ``django_q`` is not in ``INSTALLED_APPS``.
+- E020 the persistence ``MODEL`` or ``FIELD_MAP`` cannot be used (no such model or field,
+  task-name field missing or not unique).
 """
 
 from __future__ import annotations
@@ -340,3 +342,11 @@ def check_django_q_installed(
             id="powercrud_signals.E010",
         )
     ]
+
+
+@register(Tags.models)
+def check_persistence(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """E020: the persistence model or field map cannot be used."""
+    from powercrud_signals.persistence.checks import persistence_errors
+
+    return persistence_errors()

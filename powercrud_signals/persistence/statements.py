@@ -24,7 +24,7 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import NOT_PROVIDED, Field
 
-from powercrud_signals.events import Status, status_rank
+from powercrud_signals.events import TERMINAL_STATUSES, Status, status_rank
 from powercrud_signals.persistence.fieldmap import ColumnKind, FieldMap, MappedColumn
 from powercrud_signals.persistence.values import default_value, fit_value
 from powercrud_signals.persistence.writes import RULES, RowWrite, Rule
@@ -182,6 +182,15 @@ class UpsertBuilder:
             if supersedes is None:
                 return None
             return f"CASE WHEN {supersedes} THEN COALESCE({incoming}, {stored}) ELSE {stored} END"
+        if rule in (Rule.MESSAGE, Rule.UNLESS_LOSING) and guard.incoming_is_terminal:
+            # Two terminal outcomes of one attempt: the first stands, with its message and
+            # result; so a terminal event writes them only when it replaces the status.
+            supersedes = guard.supersedes()
+            if supersedes is None:
+                return None
+            if rule is Rule.MESSAGE:
+                supersedes = f"({supersedes} OR {_empty(stored, mapped)})"
+            return f"CASE WHEN {supersedes} THEN {incoming} ELSE {stored} END"
         if rule is Rule.MESSAGE:
             loses = guard.loses()
             if loses is None:
@@ -230,6 +239,10 @@ class _Guard:
         self.incoming = incoming
         self.attempt_known = attempt_known and has_attempt_column
         self.params = 0
+
+    @property
+    def incoming_is_terminal(self) -> bool:
+        return self.incoming in TERMINAL_STATUSES
 
     def _rank(self) -> str:
         status = self.stored("status")

@@ -25,9 +25,11 @@ class Rule(Enum):
     ATTEMPT = "attempt"
     """Follows the status: replaced (when known) whenever the status is replaced."""
     MESSAGE = "message"
-    """Written when the event does not lose to the stored status, or the stored text is empty."""
+    """Written when the event does not lose to the stored status (a terminal event: when it
+    replaces the status), or when the stored text is empty."""
     UNLESS_LOSING = "unless_losing"
-    """Progress and result: written when the event does not lose to the stored status."""
+    """Progress and result: written when the event does not lose to the stored status (a
+    terminal event's result: when it replaces the status)."""
     EARLIEST = "earliest"
     """The smallest value seen (``created_at``)."""
     LATEST = "latest"
