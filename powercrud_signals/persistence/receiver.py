@@ -48,7 +48,6 @@ _FAILED_TASKS_KEPT = 10_000
 class _Target:
     builder: UpsertBuilder
     alias: str
-    separate_connection: bool
 
 
 def in_application_transaction(connection: BaseDatabaseWrapper) -> bool:
@@ -131,7 +130,7 @@ class PersistenceReceiver:
             resolve_field_map(model, field_map or {}), dict(defaults or {})
         )
         alias = database or router.db_for_write(model)
-        return _Target(builder=builder, alias=alias, separate_connection=bool(database))
+        return _Target(builder=builder, alias=alias)
 
     # ----------------------------------------------------------------- events
 
@@ -167,7 +166,7 @@ class PersistenceReceiver:
     def _write(self, writes: list[RowWrite]) -> None:
         target = self.target()
         connection = connections[target.alias]
-        if not target.separate_connection and in_application_transaction(connection):
+        if in_application_transaction(connection):
             self.coalescer.hold(writes)
             self._flush_after_commit(connection, target.alias)
             _ensure_exit_flush()
