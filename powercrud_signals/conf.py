@@ -75,7 +75,8 @@ class Settings:
 
     @property
     def persistence_enabled(self) -> bool:
-        return bool(self.persistence.get("ENABLED", True))
+        # Asked on every event by the persistence receiver: cached until settings change.
+        return _cache.persistence_enabled
 
     @property
     def progress_interval(self) -> float:
@@ -119,6 +120,10 @@ class _DerivedCache:
         if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 16:
             max_chars = DEFAULTS["MAX_VALUE_CHARS"]
         return PayloadPolicy(redact_keys=tuple(keys), max_chars=max_chars)
+
+    @cached_property
+    def persistence_enabled(self) -> bool:
+        return bool(Settings().persistence.get("ENABLED", True))
 
     @cached_property
     def formatters(self) -> dict[str, Formatter | None]:

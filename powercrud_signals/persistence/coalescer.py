@@ -16,21 +16,69 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 
-from powercrud_signals.events import LifecycleEvent
-from powercrud_signals.persistence.writes import (
-    RowWrite,
-    can_merge_progress,
-    merge_progress,
-    write_for_event,
-)
+from powercrud_signals.events import LifecycleEvent, Status
+from powercrud_signals.persistence.writes import RowWrite, write_for_event
 
 
-@dataclass(slots=True)
 class _TaskState:
-    pending: RowWrite | None = None
-    last_progress_write: float = float("-inf")
+    """One task's pending progress, folded event by event (the hot path: no allocation)."""
+
+    __slots__ = (
+        "attempt",
+        "current",
+        "first_timestamp",
+        "last_progress_write",
+        "latest",
+        "status",
+        "text",
+        "total",
+    )
+
+    def __init__(self) -> None:
+        self.last_progress_write = float("-inf")
+        self.clear()
+
+    def clear(self) -> None:
+        self.latest: LifecycleEvent | None = None
+        self.first_timestamp: datetime | None = None
+        self.text: str | None = None
+        self.current: int | None = None
+        self.total: int | None = None
+        self.status: Status | None = None
+        self.attempt: int | None = None
+
+    def fold(self, event: LifecycleEvent) -> None:
+        """Same effect on the row as writing the events one after another: same status and
+        attempt (so the same precedence verdict), latest text, latest known ``i/N``."""
+        if self.latest is None:
+            self.first_timestamp = event.timestamp
+            self.status, self.attempt = event.status, event.attempt
+        self.latest = event
+        if event.progress is not None:
+            self.text = event.progress
+        if event.progress_current is not None:
+            self.current, self.total = event.progress_current, event.progress_total
+
+    def same_verdict(self, event: LifecycleEvent) -> bool:
+        return self.latest is None or (
+            event.status == self.status and event.attempt == self.attempt
+        )
+
+    def take(self) -> RowWrite | None:
+        latest = self.latest
+        if latest is None:
+            return None
+        write = write_for_event(latest)
+        values = write.values
+        values["created_at"] = self.first_timestamp
+        if self.text is not None:
+            values["progress"] = self.text
+        if self.current is not None:
+            values["progress_current"], values["progress_total"] = self.current, self.total
+        self.clear()
+        return write
 
 
 class Coalescer:
@@ -45,44 +93,39 @@ class Coalescer:
 
     # ---------------------------------------------------------------- progress
 
-    def progress(self, event: LifecycleEvent) -> list[RowWrite]:
-        """Record a progress event; return the writes due now (empty while coalescing)."""
+    def progress(self, event: LifecycleEvent) -> list[RowWrite] | None:
+        """Record a progress event; the writes due now, or None while coalescing."""
         now = self.clock()
         with self._lock:
             state = self._tasks.get(event.task_name)
             if state is None:
                 state = self._tasks[event.task_name] = _TaskState()
-            due: list[RowWrite] = []
-            pending = state.pending
-            if pending is None:
-                pending = write_for_event(event)
-            elif can_merge_progress(pending, event):
-                pending = merge_progress(pending, event)
-            else:  # another attempt's progress: the older one goes first
-                due.append(pending)
-                pending = write_for_event(event)
-            if now - state.last_progress_write >= self.interval:
-                state.last_progress_write = now
-                state.pending = None
-                due.append(pending)
-            else:
-                state.pending = pending
+            due: list[RowWrite] | None = None
+            if not state.same_verdict(event):  # another attempt's progress: older one first
+                earlier = state.take()
+                due = [earlier] if earlier is not None else None
+            state.fold(event)
+            if now - state.last_progress_write < self.interval:
+                return due
+            state.last_progress_write = now
+            write = state.take()
+            if write is not None:
+                due = [*due, write] if due else [write]
             return due
 
     def take_pending(self, task_name: str, forget: bool = False) -> list[RowWrite]:
         """The task's pending progress, to be written before its next event."""
         with self._lock:
             state = self._tasks.pop(task_name, None) if forget else self._tasks.get(task_name)
-            if state is None or state.pending is None:
-                return []
-            pending, state.pending = state.pending, None
-            return [pending]
+            write = state.take() if state is not None else None
+            return [write] if write is not None else []
 
     def take_all_pending(self) -> list[RowWrite]:
         """Every task's pending progress; the per-task interval state is forgotten."""
         with self._lock:
             tasks, self._tasks = self._tasks, {}
-        return [state.pending for state in tasks.values() if state.pending is not None]
+        writes = [state.take() for state in tasks.values()]
+        return [write for write in writes if write is not None]
 
     # ------------------------------------------------------------------- held
 
@@ -101,4 +144,4 @@ class Coalescer:
 
     def has_pending(self) -> bool:
         with self._lock:
-            return any(state.pending is not None for state in self._tasks.values())
+            return any(state.latest is not None for state in self._tasks.values())

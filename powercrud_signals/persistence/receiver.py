@@ -20,11 +20,15 @@ A failing write is logged once per task (warning, with the traceback) and never 
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from multiprocessing import util
 
 from django.apps import apps
 from django.db import connections, router, transaction
@@ -231,14 +235,9 @@ def _ensure_exit_flush() -> None:
     """Flush at process exit.  ``atexit`` for ordinary processes; multiprocessing's own
     finalizers for forked children (django-q2 workers), which skip ``atexit``."""
     global _exit_flush_pid
-    import os
-
     pid = os.getpid()
     if _exit_flush_pid == pid:
         return
     _exit_flush_pid = pid
-    import atexit
-    from multiprocessing import util
-
     atexit.register(flush_all)
     util.Finalize(None, flush_all, exitpriority=100)

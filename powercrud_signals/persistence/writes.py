@@ -1,14 +1,13 @@
 """What one event contributes to its task's row, by logical name, and how each value merges.
 
 A ``RowWrite`` is the unit the statement builder turns into one upsert.  Coalesced progress
-events fold into one ``RowWrite`` (``merge_progress``) whose effect on the row equals applying
+events fold into one ``RowWrite`` (see ``coalescer``) whose effect on the row equals applying
 them one after another, so coalescing never changes what the row ends up holding.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -127,34 +126,3 @@ def write_for_event(event: LifecycleEvent) -> RowWrite:
         values=values,
         user=event.user,
     )
-
-
-def can_merge_progress(pending: RowWrite, event: LifecycleEvent) -> bool:
-    """Whether ``event`` folds into the pending progress write without changing the outcome:
-    same task, same status and attempt (so the same precedence verdict)."""
-    return (
-        event.kind is EventKind.PROGRESS
-        and pending.task_name == event.task_name
-        and pending.status == event.status
-        and pending.attempt == event.attempt
-    )
-
-
-def merge_progress(pending: RowWrite, event: LifecycleEvent) -> RowWrite:
-    """Fold a later progress event into a pending one: latest text, latest known ``i/N``,
-    earliest ``created_at``, latest ``updated_at``; fill-in metadata kept from either."""
-    later = write_for_event(event)
-    values = dict(pending.values)
-    for key, value in later.values.items():
-        if key == "created_at":
-            values[key] = min(values[key], value) if key in values else value
-        elif key in ("q2_task_id", "manager"):
-            values.setdefault(key, value)
-        else:
-            values[key] = value
-    return replace(pending, values=values)
-
-
-def timestamp_of(write: RowWrite) -> datetime | None:
-    value = write.values.get("updated_at")
-    return value if isinstance(value, datetime) else None
