@@ -345,7 +345,9 @@ def check_django_q_installed(
 
 
 @register(Tags.models)
-def check_persistence(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_persistence(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """E020: the persistence model or field map cannot be used."""
     from powercrud_signals.persistence.checks import persistence_errors
 

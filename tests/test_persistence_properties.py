@@ -130,9 +130,9 @@ def fold(row: dict[str, Any] | None, event: LifecycleEvent) -> dict[str, Any]:
         new["status"] = event.status.value if event.status else None
         if event.attempt is not None:
             new["attempt"] = event.attempt
-    if event.kind is not EventKind.PROGRESS and event.message:
-        if (wins if terminal else not loses) or _empty(old["message"]):
-            new["message"] = event.message
+    message_wins = (wins if terminal else not loses) or _empty(old["message"])
+    if event.kind is not EventKind.PROGRESS and event.message and message_wins:
+        new["message"] = event.message
     if event.kind is EventKind.PROGRESS and not loses:
         if event.progress is not None:
             new["progress_payload"] = event.progress

@@ -26,9 +26,8 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
 from multiprocessing import util
+from typing import Any
 
 from django.apps import apps
 from django.db import connections, router, transaction
@@ -130,9 +129,7 @@ class PersistenceReceiver:
             else config.get("CREATE_DEFAULTS")
         )
         database = self._database if self._database is not None else config.get("DATABASE")
-        builder = UpsertBuilder(
-            resolve_field_map(model, field_map or {}), dict(defaults or {})
-        )
+        builder = UpsertBuilder(resolve_field_map(model, field_map or {}), dict(defaults or {}))
         alias = database or router.db_for_write(model)
         return _Target(builder=builder, alias=alias)
 

@@ -137,7 +137,7 @@ class UpsertBuilder:
                 or (logical == "user" and "user_id" in present)
             )
             insert_logicals.append(logical if provides else None)
-        insert_columns = ", ".join(q(field.column) for field in self._insert_fields)
+        insert_columns = ", ".join(q(str(field.column)) for field in self._insert_fields)
         placeholders = ", ".join(["%s"] * len(self._insert_fields))
 
         guard = _Guard(
@@ -156,7 +156,10 @@ class UpsertBuilder:
             if expression is not None:
                 assignments.append(f"{q(mapped.column)} = {expression}")
         key_column = q(self.field_map.key.column)
-        sql = f"INSERT INTO {table} ({insert_columns}) VALUES ({placeholders}) ON CONFLICT ({key_column}) "
+        sql = (
+            f"INSERT INTO {table} ({insert_columns}) VALUES ({placeholders}) "
+            f"ON CONFLICT ({key_column}) "
+        )
         sql += f"DO UPDATE SET {', '.join(assignments)}" if assignments else "DO NOTHING"
         return _Shape(sql=sql, insert_logicals=tuple(insert_logicals), guard_params=guard.params)
 
@@ -195,16 +198,17 @@ class UpsertBuilder:
             loses = guard.loses()
             if loses is None:
                 return incoming
-            return f"CASE WHEN {loses} AND NOT {_empty(stored, mapped)} THEN {stored} ELSE {incoming} END"
+            keep = f"{loses} AND NOT {_empty(stored, mapped)}"
+            return f"CASE WHEN {keep} THEN {stored} ELSE {incoming} END"
         if rule is Rule.UNLESS_LOSING:
             loses = guard.loses()
             if loses is None:
                 return incoming
             return f"CASE WHEN {loses} THEN {stored} ELSE {incoming} END"
-        if rule is Rule.EARLIEST:
-            return f"CASE WHEN {stored} IS NULL OR {incoming} < {stored} THEN {incoming} ELSE {stored} END"
-        if rule is Rule.LATEST:
-            return f"CASE WHEN {stored} IS NULL OR {incoming} > {stored} THEN {incoming} ELSE {stored} END"
+        if rule in (Rule.EARLIEST, Rule.LATEST):
+            op = "<" if rule is Rule.EARLIEST else ">"
+            replace = f"{stored} IS NULL OR {incoming} {op} {stored}"
+            return f"CASE WHEN {replace} THEN {incoming} ELSE {stored} END"
         return incoming  # Rule.SET
 
 
