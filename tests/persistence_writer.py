@@ -1,6 +1,7 @@
 """A separate process that writes lifecycle events for given tasks (PostgreSQL concurrency test).
 
-Run as ``python -m tests.persistence_writer SEED START_AT TASK...``: waits until the wall
+Run as ``python -m tests.persistence_writer MODE SEED START_AT TASK...`` (MODE ``upsert`` or
+``portable``, the row-lock path for databases without upsert): waits until the wall
 clock reaches START_AT so every writer starts together, then delivers every task's events
 (create, started, progress, complete, cleanup) in an order shuffled by SEED.  Exits 1 if the
 receiver logged any failure.
@@ -23,7 +24,12 @@ def main(argv: list[str]) -> int:
     from powercrud_signals.persistence.receiver import PersistenceReceiver
     from tests.persistence_support import make_event
 
-    seed, start_at, tasks = int(argv[0]), float(argv[1]), argv[2:]
+    from powercrud_signals.models import TaskRecord
+    from powercrud_signals.persistence.fieldmap import resolve_field_map
+    from powercrud_signals.persistence.portable import PortableWriter
+    from powercrud_signals.persistence.writes import write_for_event
+
+    mode, seed, start_at, tasks = argv[0], int(argv[1]), float(argv[2]), argv[3:]
     failures: list[logging.LogRecord] = []
 
     class Collect(logging.Handler):
@@ -44,8 +50,16 @@ def main(argv: list[str]) -> int:
     random.Random(seed).shuffle(events)
     while time.time() < start_at:
         time.sleep(0.005)
+    portable = PortableWriter(resolve_field_map(TaskRecord), {})
     for event in events:
-        receiver(None, event)
+        if mode == "portable":
+            try:
+                portable.write(write_for_event(event), "postgres")
+            except Exception as exc:  # the receiver would log it; here it is a failure
+                print(f"portable write failed: {exc!r}", file=sys.stderr)
+                return 1
+        else:
+            receiver(None, event)
     for record in failures:
         print(record.getMessage(), file=sys.stderr)
     return 1 if failures else 0

@@ -24,8 +24,9 @@ WRITERS = 6
 TASKS = 20
 
 
+@pytest.mark.parametrize("mode", ["upsert", "portable"])
 @pytest.mark.django_db(transaction=True, databases=["default", "postgres"])
-def test_concurrent_writers_leave_one_correct_row_per_task(postgres_alias: str) -> None:
+def test_concurrent_writers_leave_one_correct_row_per_task(postgres_alias: str, mode: str) -> None:
     tasks = [new_task_name() for _ in range(TASKS)]
     env = {
         **os.environ,
@@ -37,7 +38,7 @@ def test_concurrent_writers_leave_one_correct_row_per_task(postgres_alias: str) 
     start_at = time.time() + 4.0  # after every child has imported Django
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.persistence_writer", str(seed), str(start_at), *tasks],
+            [sys.executable, "-m", "tests.persistence_writer", mode, str(seed), str(start_at), *tasks],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -30,7 +30,10 @@ from powercrud_signals.events import (
     supersedes,
 )
 from powercrud_signals.models import TaskRecord
+from powercrud_signals.persistence.fieldmap import resolve_field_map
+from powercrud_signals.persistence.portable import PortableWriter
 from powercrud_signals.persistence.receiver import PersistenceReceiver
+from powercrud_signals.persistence.writes import write_for_event
 from tests.persistence_support import T0, make_event, new_task_name
 
 COLUMNS = (
@@ -265,6 +268,14 @@ def deliver(alias: str, events: list[LifecycleEvent]) -> dict[str, Any]:
     return stored_row(alias, events[0].task_name)
 
 
+def deliver_portable(alias: str, events: list[LifecycleEvent]) -> dict[str, Any]:
+    """The same events through the row-lock path for databases without upsert."""
+    writer = PortableWriter(resolve_field_map(TaskRecord), {})
+    for event in events:
+        writer.write(write_for_event(event), alias)
+    return stored_row(alias, events[0].task_name)
+
+
 PROPERTY_SETTINGS = settings(
     max_examples=120,
     deadline=None,
@@ -272,7 +283,9 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-def check_any_delivery(alias: str, case: tuple[History, list[LifecycleEvent]]) -> None:
+def check_any_delivery(
+    alias: str, case: tuple[History, list[LifecycleEvent]], deliver: Any = deliver
+) -> None:
     history, delivered = case
     row = deliver(alias, delivered)
     assert row == fold_all(delivered)
@@ -322,6 +335,23 @@ def test_causal_delivery_postgres(
     postgres_alias: str, case: tuple[History, list[LifecycleEvent], list[LifecycleEvent]]
 ) -> None:
     check_causal_delivery(postgres_alias, case)
+
+
+@pytest.mark.django_db
+@PROPERTY_SETTINGS
+@given(case=any_delivery())
+def test_any_delivery_portable_path_sqlite(case: tuple[History, list[LifecycleEvent]]) -> None:
+    check_any_delivery("default", case, deliver_portable)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=["default", "postgres"])
+@PROPERTY_SETTINGS
+@given(case=any_delivery())
+def test_any_delivery_portable_path_postgres(
+    postgres_alias: str, case: tuple[History, list[LifecycleEvent]]
+) -> None:
+    check_any_delivery(postgres_alias, case, deliver_portable)
 
 
 def test_fold_agrees_with_a_hand_worked_history() -> None:

@@ -39,6 +39,7 @@ from powercrud_signals.events import EventKind, LifecycleEvent
 from powercrud_signals.exceptions import ConfigurationError
 from powercrud_signals.persistence.coalescer import Coalescer
 from powercrud_signals.persistence.fieldmap import resolve_field_map
+from powercrud_signals.persistence.portable import PortableWriter, supports_upsert
 from powercrud_signals.persistence.statements import UpsertBuilder
 from powercrud_signals.persistence.writes import RowWrite, write_for_event
 
@@ -50,6 +51,7 @@ _FAILED_TASKS_KEPT = 10_000
 @dataclass(frozen=True)
 class _Target:
     builder: UpsertBuilder
+    portable: PortableWriter
     alias: str
 
 
@@ -129,9 +131,11 @@ class PersistenceReceiver:
             else config.get("CREATE_DEFAULTS")
         )
         database = self._database if self._database is not None else config.get("DATABASE")
-        builder = UpsertBuilder(resolve_field_map(model, field_map or {}), dict(defaults or {}))
+        resolved = resolve_field_map(model, field_map or {})
+        builder = UpsertBuilder(resolved, dict(defaults or {}))
+        portable = PortableWriter(resolved, dict(defaults or {}))
         alias = database or router.db_for_write(model)
-        return _Target(builder=builder, alias=alias)
+        return _Target(builder=builder, portable=portable, alias=alias)
 
     # ----------------------------------------------------------------- events
 
@@ -179,6 +183,9 @@ class PersistenceReceiver:
 
     def _execute(self, target: _Target, connection: BaseDatabaseWrapper, write: RowWrite) -> None:
         try:
+            if not supports_upsert(connection):
+                target.portable.write(write, target.alias)
+                return
             sql, params = target.builder.build(write, connection)
             if connection.in_atomic_block:
                 # A savepoint, so a failing write cannot break the surrounding transaction.

@@ -26,7 +26,7 @@ from django.db.models import NOT_PROVIDED, Field
 
 from powercrud_signals.events import TERMINAL_STATUSES, Status, status_rank
 from powercrud_signals.persistence.fieldmap import ColumnKind, FieldMap, MappedColumn
-from powercrud_signals.persistence.values import default_value, fit_value
+from powercrud_signals.persistence.values import default_value, fit_value, incoming_value
 from powercrud_signals.persistence.writes import RULES, RowWrite, Rule
 
 ShapeKey = tuple[Any, ...]
@@ -91,16 +91,7 @@ class UpsertBuilder:
     # ----------------------------------------------------------------- values
 
     def _value(self, mapped: MappedColumn, write: RowWrite, connection: BaseDatabaseWrapper) -> Any:
-        logical = mapped.logical
-        if mapped.kind is ColumnKind.FOREIGN_KEY and logical in ("user", "user_id"):
-            raw = write.user
-        elif logical == "user_id":
-            raw = write.values.get("user")  # a text column for the user: its label
-        elif logical == "task_name":
-            raw = write.task_name
-        else:
-            raw = write.values.get(logical)
-        value = fit_value(mapped, raw, connection)
+        value = fit_value(mapped, incoming_value(mapped, write), connection)
         if value is None:
             return self._default(mapped.field, connection)
         return value

@@ -18,6 +18,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from powercrud_signals.persistence.fieldmap import ColumnKind, MappedColumn
+from powercrud_signals.persistence.writes import RowWrite
 
 ELLIPSIS = "…"
 
@@ -70,28 +71,46 @@ def foreign_key_value(value: Any, mapped: MappedColumn) -> Any:
     return None
 
 
-def fit_value(mapped: MappedColumn, value: Any, connection: BaseDatabaseWrapper) -> Any:
-    """The database parameter for ``value`` in ``mapped``'s column (None stays None)."""
+def fit_python(mapped: MappedColumn, value: Any) -> Any:
+    """``value`` as the Python value ``mapped``'s column can store (None stays None)."""
     if value is None:
         return None
     kind = mapped.kind
-    field = mapped.field
     if kind is ColumnKind.TEXT:
         return fit_text(value, mapped.max_length)
     if kind is ColumnKind.INTEGER:
-        value = fit_integer(value, mapped)
-    elif kind is ColumnKind.BOOLEAN:
-        value = bool(value)
-    elif kind is ColumnKind.DATETIME:
+        return fit_integer(value, mapped)
+    if kind is ColumnKind.BOOLEAN:
+        return bool(value)
+    if kind is ColumnKind.DATETIME:
         if not isinstance(value, datetime):
             return None
         if not settings.USE_TZ and timezone.is_aware(value):
-            value = timezone.make_naive(value)
-    elif kind is ColumnKind.FOREIGN_KEY:
-        value = foreign_key_value(value, mapped)
-    if value is None:
-        return None
-    return field.get_db_prep_save(value, connection)
+            return timezone.make_naive(value)
+        return value
+    if kind is ColumnKind.FOREIGN_KEY:
+        return foreign_key_value(value, mapped)
+    return value
+
+
+def fit_value(mapped: MappedColumn, value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """The database parameter for ``value`` in ``mapped``'s column (None stays None)."""
+    value = fit_python(mapped, value)
+    if value is None or mapped.kind is ColumnKind.TEXT:
+        return value
+    return mapped.field.get_db_prep_save(value, connection)
+
+
+def incoming_value(mapped: MappedColumn, write: RowWrite) -> Any:
+    """The raw value ``write`` carries for ``mapped``'s logical name."""
+    logical = mapped.logical
+    if mapped.kind is ColumnKind.FOREIGN_KEY and logical in ("user", "user_id"):
+        return write.user
+    if logical == "user_id":
+        return write.values.get("user")  # a text column for the user: its label
+    if logical == "task_name":
+        return write.task_name
+    return write.values.get(logical)
 
 
 def default_value(field: Any, connection: BaseDatabaseWrapper) -> Any:
