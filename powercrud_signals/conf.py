@@ -45,7 +45,36 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Keys whose value is itself a dict of known sub-keys, merged over the defaults.
-NESTED_KEYS = ("PERSISTENCE", "FORMATTERS")
+NESTED_KEYS: tuple[str, ...] = ("PERSISTENCE", "FORMATTERS")
+
+# The logging receiver (powercrud_signals.receivers.logging); docs/receivers.md.
+DEFAULTS["LOGGING"] = {
+    "LEVELS": {
+        "create": "INFO",
+        "started": "INFO",
+        "progress": "DEBUG",
+        "complete": "INFO",
+        "fail": "ERROR",
+        "cleanup": "DEBUG",
+    },
+    "FIELDS": [
+        "task_name",
+        "kind",
+        "status",
+        "q2_task_id",
+        "attempt",
+        "manager",
+        "user_label",
+        "affected_label",
+        "message",
+        "progress",
+        "queue_wait_seconds",
+        "run_seconds",
+        "total_seconds",
+    ],
+    "LOGGER": "powercrud_signals.tasks",
+}
+NESTED_KEYS += ("LOGGING",)
 
 Formatter = Callable[[Any], Any]
 
@@ -96,6 +125,17 @@ class Settings:
     @property
     def payload_policy(self) -> PayloadPolicy:
         return _cache.payload_policy
+
+    @property
+    def logging(self) -> dict[str, Any]:
+        """The logging receiver's settings; a partial ``LEVELS`` is merged over the defaults."""
+        merged: dict[str, Any] = self._get("LOGGING")
+        levels = dict(DEFAULTS["LOGGING"]["LEVELS"])
+        given = merged.get("LEVELS")
+        if isinstance(given, Mapping):
+            levels.update(given)
+        merged["LEVELS"] = levels
+        return merged
 
     def formatter(self, name: str) -> Formatter | None:
         """The configured ``user`` / ``affected`` / ``payload`` formatter, or None.
