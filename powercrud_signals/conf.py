@@ -48,30 +48,32 @@ DEFAULTS: dict[str, Any] = {
 NESTED_KEYS: tuple[str, ...] = ("PERSISTENCE", "FORMATTERS")
 
 # The logging receiver (powercrud_signals.receivers.logging); docs/receivers.md.
+DEFAULT_LOG_LEVELS: dict[str, str] = {
+    "create": "INFO",
+    "started": "INFO",
+    "progress": "DEBUG",
+    "complete": "INFO",
+    "fail": "ERROR",
+    "cleanup": "DEBUG",
+}
+DEFAULT_LOG_FIELDS: tuple[str, ...] = (
+    "task_name",
+    "kind",
+    "status",
+    "q2_task_id",
+    "attempt",
+    "manager",
+    "user_label",
+    "affected_label",
+    "message",
+    "progress",
+    "queue_wait_seconds",
+    "run_seconds",
+    "total_seconds",
+)
 DEFAULTS["LOGGING"] = {
-    "LEVELS": {
-        "create": "INFO",
-        "started": "INFO",
-        "progress": "DEBUG",
-        "complete": "INFO",
-        "fail": "ERROR",
-        "cleanup": "DEBUG",
-    },
-    "FIELDS": [
-        "task_name",
-        "kind",
-        "status",
-        "q2_task_id",
-        "attempt",
-        "manager",
-        "user_label",
-        "affected_label",
-        "message",
-        "progress",
-        "queue_wait_seconds",
-        "run_seconds",
-        "total_seconds",
-    ],
+    "LEVELS": dict(DEFAULT_LOG_LEVELS),
+    "FIELDS": list(DEFAULT_LOG_FIELDS),
     "LOGGER": "powercrud_signals.tasks",
 }
 NESTED_KEYS += ("LOGGING",)
@@ -130,7 +132,7 @@ class Settings:
     def logging(self) -> dict[str, Any]:
         """The logging receiver's settings; a partial ``LEVELS`` is merged over the defaults."""
         merged: dict[str, Any] = self._get("LOGGING")
-        levels = dict(DEFAULTS["LOGGING"]["LEVELS"])
+        levels = dict(DEFAULT_LOG_LEVELS)
         given = merged.get("LEVELS")
         if isinstance(given, Mapping):
             levels.update(given)

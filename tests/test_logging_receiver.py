@@ -248,3 +248,22 @@ def test_good_logging_settings_pass_the_checks(settings: Any) -> None:
     }
     assert check_settings() == []
     call_command("check")
+
+
+def test_wrong_logging_settings_fall_back_to_defaults_at_run_time(settings: Any) -> None:
+    # The checks report these; a task must still be logged meanwhile.
+    settings.POWERCRUD_SIGNALS = {"LOGGING": {"LEVELS": "loud", "FIELDS": "all", "LOGGER": None}}
+    cap = LogCapture()
+    structlog.configure(
+        processors=[structlog.stdlib.add_logger_name, cap],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+    )
+    try:
+        with connected(LOG_RECEIVER):
+            SignalAsyncManager().emit_lifecycle_signal("fail", "task-7", {"status": "failed"})
+    finally:
+        structlog.reset_defaults()
+    (entry,) = cap.entries
+    assert entry["logger"] == "powercrud_signals.tasks"
+    assert entry["log_level"] == "error"
+    assert entry["task_name"] == "task-7" and entry["status"] == "failed"

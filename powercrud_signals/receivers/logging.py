@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from powercrud_signals.conf import app_settings
+from powercrud_signals.conf import DEFAULT_LOG_FIELDS, DEFAULTS, app_settings
 from powercrud_signals.events import EventKind, LifecycleEvent
 from powercrud_signals.receivers.timing import StartTimes, durations_for
 
@@ -100,7 +100,10 @@ class TransitionLogger:
         durations = durations_for(event, self.starts)
         level = _level_number(config["LEVELS"].get(event.kind.value))
         fields = self.fields(event, durations.as_dict(), config["FIELDS"])
-        self.emit(str(config["LOGGER"]), level, ENTRY_NAMES[event.kind], fields)
+        logger_name = config.get("LOGGER")
+        if not isinstance(logger_name, str) or not logger_name:
+            logger_name = DEFAULTS["LOGGING"]["LOGGER"]
+        self.emit(logger_name, level, ENTRY_NAMES[event.kind], fields)
 
     def fields(
         self, event: LifecycleEvent, durations: Mapping[str, float], wanted: Any
@@ -124,7 +127,7 @@ class TransitionLogger:
             "worker": event.extra.get("worker"),
             **durations,
         }
-        names = wanted if isinstance(wanted, (list, tuple)) else LOG_FIELDS
+        names = wanted if isinstance(wanted, (list, tuple)) else DEFAULT_LOG_FIELDS
         return {
             name: available[name]
             for name in names
