@@ -12,11 +12,11 @@ import pytest
 import structlog
 from django.test import Client, override_settings
 from structlog.testing import capture_logs
+from yourproject import settings_observability as example
 
 from powercrud_signals.checks import check_receivers, check_settings
 from powercrud_signals.manager import SignalAsyncManager
 from powercrud_signals.receivers import connect_configured, disconnect_configured
-from yourproject import settings_observability as example
 
 
 @pytest.fixture
