@@ -187,3 +187,41 @@ def test_plugin_is_harmless_in_a_project_without_django_settings(
     )
     result.assert_outcomes(passed=1)
     assert "powercrud" not in result.stderr.str()
+
+
+def test_receiver_errors_raised_to_the_test_are_left_to_it(downstream: pytest.Pytester) -> None:
+    downstream.makepyfile(
+        test_direct="""
+        import pytest
+        from powercrud_signals.exceptions import ReceiverError
+        from powercrud_signals.manager import SignalAsyncManager
+        from powercrud_signals.signals import task_failed
+
+        pytestmark = pytest.mark.django_db
+
+
+        def broken(sender, event, **kwargs):
+            raise ValueError("bug in a receiver")
+
+
+        @pytest.fixture(autouse=True)
+        def setup(settings):
+            settings.POWERCRUD_SIGNALS = {"RAISE_RECEIVER_ERRORS": True}
+            task_failed.connect(broken, dispatch_uid="broken")
+            yield
+            task_failed.disconnect(dispatch_uid="broken")
+
+
+        def test_expected():
+            with pytest.raises(ReceiverError, match="bug in a receiver"):
+                SignalAsyncManager().emit_lifecycle_signal("fail", "t-1", {"status": "failed"})
+
+
+        def test_unexpected():
+            SignalAsyncManager().emit_lifecycle_signal("fail", "t-2", {"status": "failed"})
+        """
+    )
+    result = run(downstream, "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*test_unexpected FAILED*", "*ReceiverError: receiver *broken*"])
+    result.stdout.no_fnmatch_line("*lifecycle receiver(s) raised*")
