@@ -12,12 +12,18 @@ from tests.cluster import REPO_ROOT
 
 pytest_plugins = ["pytester"]
 
-# Until the persistence receiver is merged, a minimal one honouring persistence_active()
-# stands in for it (tests.receivers.persist_minimal); the assertions are on TaskRecord rows.
+# The assertions are on TaskRecord rows, written by the persistence receiver (connected by
+# default) or, where that receiver is not installed, by a stand-in that honours
+# persistence_active() the same way (tests.receivers.persist_minimal).
 DOWNSTREAM_SETTINGS = """
+from importlib.util import find_spec
+
 from tests.settings import *  # the suite's database, cache and django-q2 set-up
 
-POWERCRUD_SIGNALS = {"RECEIVERS": ["tests.receivers.persist_minimal"]}
+if find_spec("powercrud_signals.receivers.persistence") is None:
+    POWERCRUD_SIGNALS = {"RECEIVERS": ["tests.receivers.persist_minimal"]}
+else:
+    POWERCRUD_SIGNALS = {"RECEIVERS": []}
 """
 
 LAUNCH = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib.util import find_spec
 from typing import Any
 
 import pytest
@@ -19,8 +20,13 @@ from powercrud_signals.receivers import connect_configured, disconnect_configure
 from powercrud_signals.signals import receiver_failed, task_failed
 from powercrud_signals.testing import capture_events, persistence_off, record_receiver_failures
 
-# Until the persistence receiver is merged, a minimal one honouring persistence_active().
-PERSISTENCE_RECEIVER = "tests.receivers.persist_minimal"
+# The persistence receiver is connected by default where it is installed; elsewhere a
+# stand-in honouring persistence_active() the same way writes the rows looked at here.
+PERSISTENCE_RECEIVERS = (
+    []
+    if find_spec("powercrud_signals.receivers.persistence")
+    else ["tests.receivers.persist_minimal"]
+)
 
 
 @contextmanager
@@ -41,7 +47,7 @@ def emit(kind: str, task_name: str, **payload: Any) -> None:
 
 @pytest.mark.django_db
 def test_persistence_off_block_writes_no_rows_while_other_receivers_fire() -> None:
-    with connected(PERSISTENCE_RECEIVER), capture_events() as events:
+    with connected(*PERSISTENCE_RECEIVERS), capture_events() as events:
         with persistence_off():
             assert not persistence_active()
             emit("create", "off-1", status="pending")
