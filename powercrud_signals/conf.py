@@ -130,14 +130,11 @@ class Settings:
 
     @property
     def logging(self) -> dict[str, Any]:
-        """The logging receiver's settings; a partial ``LEVELS`` is merged over the defaults."""
-        merged: dict[str, Any] = self._get("LOGGING")
-        levels = dict(DEFAULT_LOG_LEVELS)
-        given = merged.get("LEVELS")
-        if isinstance(given, Mapping):
-            levels.update(given)
-        merged["LEVELS"] = levels
-        return merged
+        """The logging receiver's settings; a partial ``LEVELS`` is merged over the defaults.
+
+        Cached until a setting changes (read on every event): do not modify it.
+        """
+        return _cache.logging
 
     def formatter(self, name: str) -> Formatter | None:
         """The configured ``user`` / ``affected`` / ``payload`` formatter, or None.
@@ -189,6 +186,16 @@ class _DerivedCache:
             )
         self.formatters[name] = resolved
         return resolved
+
+    @cached_property
+    def logging(self) -> dict[str, Any]:
+        merged: dict[str, Any] = Settings()._get("LOGGING")
+        levels = dict(DEFAULT_LOG_LEVELS)
+        given = merged.get("LEVELS")
+        if isinstance(given, Mapping):
+            levels.update(given)
+        merged["LEVELS"] = levels
+        return merged
 
 
 _cache = _DerivedCache()

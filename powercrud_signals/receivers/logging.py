@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -85,6 +86,33 @@ def _format_value(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """``LOGGING`` turned into what each event needs (recomputed when the settings change)."""
+
+    source: Mapping[str, Any]
+    levels: Mapping[EventKind, int]
+    fields: tuple[str, ...]
+    logger_name: str
+    stdlib_logger: logging.Logger
+
+
+def _resolve(config: Mapping[str, Any]) -> _Resolved:
+    levels = config.get("LEVELS")
+    levels = levels if isinstance(levels, Mapping) else {}
+    fields = config.get("FIELDS")
+    logger_name = config.get("LOGGER")
+    if not isinstance(logger_name, str) or not logger_name:
+        logger_name = DEFAULTS["LOGGING"]["LOGGER"]
+    return _Resolved(
+        source=config,
+        levels={kind: _level_number(levels.get(kind.value)) for kind in EventKind},
+        fields=tuple(fields) if isinstance(fields, (list, tuple)) else DEFAULT_LOG_FIELDS,
+        logger_name=logger_name,
+        stdlib_logger=logging.getLogger(logger_name),
+    )
+
+
 class TransitionLogger:
     """The logging receiver: a callable ``(sender, event, **kwargs)``.
 
@@ -94,19 +122,27 @@ class TransitionLogger:
 
     def __init__(self) -> None:
         self.starts = StartTimes()
+        self._resolved: _Resolved | None = None
+
+    def _config(self) -> _Resolved:
+        config = app_settings.logging  # the same object until a setting changes
+        resolved = self._resolved
+        if resolved is None or resolved.source is not config:
+            resolved = self._resolved = _resolve(config)
+        return resolved
 
     def __call__(self, sender: Any, event: LifecycleEvent, **kwargs: Any) -> None:
-        config = app_settings.logging
-        durations = durations_for(event, self.starts)
-        level = _level_number(config["LEVELS"].get(event.kind.value))
-        fields = self.fields(event, durations.as_dict(), config["FIELDS"])
-        logger_name = config.get("LOGGER")
-        if not isinstance(logger_name, str) or not logger_name:
-            logger_name = DEFAULTS["LOGGING"]["LOGGER"]
-        self.emit(logger_name, level, ENTRY_NAMES[event.kind], fields)
+        config = self._config()
+        durations = durations_for(event, self.starts)  # also remembers starts: always run
+        level = config.levels[event.kind]
+        use_structlog = structlog.is_configured()
+        if not use_structlog and not config.stdlib_logger.isEnabledFor(level):
+            return  # most progress entries in production: skip building the fields
+        fields = self.fields(event, durations.as_dict(), config.fields)
+        self.emit(config.logger_name, level, ENTRY_NAMES[event.kind], fields, use_structlog)
 
     def fields(
-        self, event: LifecycleEvent, durations: Mapping[str, float], wanted: Any
+        self, event: LifecycleEvent, durations: Mapping[str, float], wanted: tuple[str, ...]
     ) -> dict[str, Any]:
         """The wanted fields that have a value for this event (empty ones are left out)."""
         available: dict[str, Any] = {
@@ -127,15 +163,16 @@ class TransitionLogger:
             "worker": event.extra.get("worker"),
             **durations,
         }
-        names = wanted if isinstance(wanted, (list, tuple)) else DEFAULT_LOG_FIELDS
         return {
             name: available[name]
-            for name in names
+            for name in wanted
             if available.get(name) is not None and available.get(name) != ""
         }
 
-    def emit(self, logger_name: str, level: int, entry: str, fields: dict[str, Any]) -> None:
-        if structlog.is_configured():
+    def emit(
+        self, logger_name: str, level: int, entry: str, fields: dict[str, Any], use_structlog: bool
+    ) -> None:
+        if use_structlog:
             logger = structlog.get_logger(logger_name)
             method = _LEVEL_METHODS.get(level)
             if method is not None:
@@ -144,8 +181,6 @@ class TransitionLogger:
                 logger.log(level, entry, **fields)
             return
         stdlib_logger = logging.getLogger(logger_name)
-        if not stdlib_logger.isEnabledFor(level):
-            return
         text = " ".join(
             [entry, *(f"{key}={_format_value(value)}" for key, value in fields.items())]
         )
