@@ -161,11 +161,12 @@ class MetricsReceiver:
     def finish_run(self, sender: Any, task: Any = None, **kwargs: Any) -> None:
         """django-q2 ``post_execute_in_worker``: the worker finished a task it announced."""
         name = task.get("name") if isinstance(task, dict) else None
+        if name is None:
+            return
+        self.starts.pop(str(name))  # the worker never sees the task's end event
         with self._lock:
-            running = self._running.pop(str(name), None) if name is not None else None
-        if (
-            running is None
-        ):  # not a task this process saw start (not launched through a signal manager)
+            running = self._running.pop(str(name), None)
+        if running is None:  # this process did not see it start: not a signal manager's task
             return
         metrics = task_metrics()
         metrics.in_flight.labels(manager=running.manager).dec()
