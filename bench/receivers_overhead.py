@@ -103,6 +103,7 @@ VARIANTS: dict[str, Callable[[], object]] = {
     "peer: no receiver": lambda: nothing(),
     "logging, stdlib, progress filtered (INFO)": lambda: stdlib_logger(logging.INFO),
     "logging, stdlib, progress written (DEBUG)": lambda: stdlib_logger(logging.DEBUG),
+    "logging, structlog JSON, progress filtered (INFO)": lambda: structlog_json(logging.INFO),
     "logging, structlog JSON, progress written": lambda: structlog_json(logging.DEBUG),
     "metrics": lambda: nothing(),
 }
@@ -110,6 +111,7 @@ ENTRIES = {
     "peer: no receiver": (),
     "logging, stdlib, progress filtered (INFO)": (LOG,),
     "logging, stdlib, progress written (DEBUG)": (LOG,),
+    "logging, structlog JSON, progress filtered (INFO)": (LOG,),
     "logging, structlog JSON, progress written": (LOG,),
     "metrics": (METRICS,),
 }
@@ -132,7 +134,7 @@ def main() -> None:
     print(f"{args.events} progress events x {args.runs} interleaved runs ({mode} metrics)")
     for name, values in samples.items():
         median = statistics.median(values)
-        print(f"  {name:<45} {median:8.1f} us   x{median / peer:.2f}")
+        print(f"  {name:<50} {median:8.1f} us   x{median / peer:.2f}")
 
 
 if __name__ == "__main__":

@@ -267,3 +267,20 @@ def test_wrong_logging_settings_fall_back_to_defaults_at_run_time(settings: Any)
     assert entry["logger"] == "powercrud_signals.tasks"
     assert entry["log_level"] == "error"
     assert entry["task_name"] == "task-7" and entry["status"] == "failed"
+
+
+def test_structlog_level_filtering_drops_progress_entries() -> None:
+    stream = StringIO()
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+    )
+    try:
+        with connected(LOG_RECEIVER):
+            manager = SignalAsyncManager()
+            manager.emit_lifecycle_signal("progress", "task-8", {"progress_payload": "1/2"})
+            manager.emit_lifecycle_signal("fail", "task-8", {"status": "failed"})
+    finally:
+        structlog.reset_defaults()
+    assert [json.loads(line)["event"] for line in stream.getvalue().splitlines()] == ["task_failed"]

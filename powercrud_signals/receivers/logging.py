@@ -24,7 +24,7 @@ import structlog
 
 from powercrud_signals.conf import DEFAULT_LOG_FIELDS, DEFAULTS, app_settings
 from powercrud_signals.events import EventKind, LifecycleEvent
-from powercrud_signals.receivers.timing import StartTimes, durations_for
+from powercrud_signals.receivers.timing import Durations, StartTimes, durations_for
 
 __all__ = ["ENTRY_NAMES", "LOG_FIELDS", "TransitionLogger", "log_transition"]
 
@@ -135,14 +135,21 @@ class TransitionLogger:
         config = self._config()
         durations = durations_for(event, self.starts)  # also remembers starts: always run
         level = config.levels[event.kind]
-        use_structlog = structlog.is_configured()
-        if not use_structlog and not config.stdlib_logger.isEnabledFor(level):
-            return  # most progress entries in production: skip building the fields
-        fields = self.fields(event, durations.as_dict(), config.fields)
-        self.emit(config.logger_name, level, ENTRY_NAMES[event.kind], fields, use_structlog)
+        entry = ENTRY_NAMES[event.kind]
+        # Most progress entries are filtered out in production: decide before building fields.
+        if structlog.is_configured():
+            logger = structlog.get_logger(config.logger_name).bind()
+            is_enabled_for = getattr(logger, "is_enabled_for", None)
+            if callable(is_enabled_for) and not is_enabled_for(level):
+                return
+            self.emit_structlog(logger, level, entry, self.fields(event, durations, config))
+        elif config.stdlib_logger.isEnabledFor(level):
+            self.emit_stdlib(
+                config.stdlib_logger, level, entry, self.fields(event, durations, config)
+            )
 
     def fields(
-        self, event: LifecycleEvent, durations: Mapping[str, float], wanted: tuple[str, ...]
+        self, event: LifecycleEvent, durations: Durations, config: _Resolved
     ) -> dict[str, Any]:
         """The wanted fields that have a value for this event (empty ones are left out)."""
         available: dict[str, Any] = {
@@ -161,31 +168,29 @@ class TransitionLogger:
             "timestamp": event.timestamp.isoformat(),
             "func": event.extra.get("func"),
             "worker": event.extra.get("worker"),
-            **durations,
+            **durations.as_dict(),
         }
         return {
             name: available[name]
-            for name in wanted
+            for name in config.fields
             if available.get(name) is not None and available.get(name) != ""
         }
 
-    def emit(
-        self, logger_name: str, level: int, entry: str, fields: dict[str, Any], use_structlog: bool
+    def emit_structlog(self, logger: Any, level: int, entry: str, fields: dict[str, Any]) -> None:
+        method = _LEVEL_METHODS.get(level)
+        if method is not None:
+            getattr(logger, method)(entry, **fields)
+        else:
+            logger.log(level, entry, **fields)
+
+    def emit_stdlib(
+        self, logger: logging.Logger, level: int, entry: str, fields: dict[str, Any]
     ) -> None:
-        if use_structlog:
-            logger = structlog.get_logger(logger_name)
-            method = _LEVEL_METHODS.get(level)
-            if method is not None:
-                getattr(logger, method)(entry, **fields)
-            else:
-                logger.log(level, entry, **fields)
-            return
-        stdlib_logger = logging.getLogger(logger_name)
         text = " ".join(
             [entry, *(f"{key}={_format_value(value)}" for key, value in fields.items())]
         )
         # One extra attribute: field names such as "message" would clash with LogRecord's own.
-        stdlib_logger.log(level, "%s", text, extra={"lifecycle": fields})
+        logger.log(level, "%s", text, extra={"lifecycle": fields})
 
 
 log_transition = TransitionLogger()
