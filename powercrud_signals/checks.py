@@ -114,6 +114,51 @@ VALIDATORS: dict[str, Validator] = {
 }
 
 
+_LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _is_log_levels(value: Any) -> str | None:
+    from powercrud_signals.events import EventKind
+
+    kinds = {kind.value for kind in EventKind}
+    if isinstance(value, Mapping) and all(
+        key in kinds
+        and (
+            (isinstance(level, str) and level.upper() in _LOG_LEVEL_NAMES)
+            or (isinstance(level, int) and not isinstance(level, bool))
+        )
+        for key, level in value.items()
+    ):
+        return None
+    return (
+        f"must map event kinds ({', '.join(sorted(kinds))}) to a level name "
+        f"({', '.join(_LOG_LEVEL_NAMES)}) or number"
+    )
+
+
+def _is_log_fields(value: Any) -> str | None:
+    from powercrud_signals.receivers.logging import LOG_FIELDS
+
+    if isinstance(value, (list, tuple)) and all(field in LOG_FIELDS for field in value):
+        return None
+    return f"must be a list of field names from: {', '.join(LOG_FIELDS)}"
+
+
+def _is_logger_name(value: Any) -> str | None:
+    return None if isinstance(value, str) and value else "must be a non-empty logger name"
+
+
+# The logging receiver's settings (powercrud_signals.receivers.logging).
+VALIDATORS.update(
+    {
+        "LOGGING": _is_mapping,
+        "LOGGING.LEVELS": _is_log_levels,
+        "LOGGING.FIELDS": _is_log_fields,
+        "LOGGING.LOGGER": _is_logger_name,
+    }
+)
+
+
 def _known_keys(prefix: str = "") -> set[str]:
     keys = set()
     for name in VALIDATORS:
