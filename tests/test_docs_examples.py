@@ -368,3 +368,29 @@ def test_production_settings_pass_the_checks_and_share_a_real_redis_cache(
         assert SignalAsyncManager().get_progress("docs-deployment-task") == "1/2"
         manager.remove_progress_key("docs-deployment-task")
         assert SignalAsyncManager().get_progress("docs-deployment-task") is None
+
+
+# ---------------------------------------------------- quickstart.md, with the persistence receiver
+
+
+@pytest.mark.django_db
+def test_quickstart_task_gets_a_dashboard_row_unless_persistence_is_off() -> None:
+    from yourproject.tasks import start_import
+
+    from powercrud_signals.models import TaskRecord
+    from powercrud_signals.testing import persistence_off
+
+    task_name = start_import([{"sku": "A"}, {"sku": "B"}], sync=True)
+    row = TaskRecord.objects.get(task_name=task_name)
+    assert (row.status, row.progress_current, row.progress_total) == ("success", 2, 2)
+    assert row.affected_objects == "2 rows"
+
+    with persistence_off(), capture_events() as events:
+        quiet = start_import([{"sku": "C"}], sync=True)
+    assert not TaskRecord.objects.filter(task_name=quiet).exists()
+    assert "complete" in events.kinds(quiet)  # every other receiver still ran
+
+    test_settings = importlib.import_module("yourproject.settings_test")
+    with override_settings(POWERCRUD_SIGNALS=test_settings.POWERCRUD_SIGNALS):
+        off = start_import([{"sku": "D"}], sync=True)
+    assert not TaskRecord.objects.filter(task_name=off).exists()

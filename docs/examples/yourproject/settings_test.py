@@ -7,7 +7,7 @@ POWERCRUD_SIGNALS = {
     **base.POWERCRUD_SIGNALS,
     # No dashboard rows are written; every other receiver still runs.
     "PERSISTENCE": {"ENABLED": False},
-    # A receiver that raises is reported as ReceiverError, not only logged.
+    # With the pytest plugin, a receiver that raises fails the test that triggered it.
     "RAISE_RECEIVER_ERRORS": True,
 }
 # --8<-- [end:test_settings]

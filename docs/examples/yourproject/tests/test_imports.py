@@ -3,15 +3,14 @@
 import pytest
 
 # --8<-- [start:test]
-from powercrud_signals.conf import persistence_disabled
-from powercrud_signals.testing import capture_events
+from powercrud_signals.testing import capture_events, persistence_off
 from yourproject.tasks import start_import
 
 
 @pytest.mark.django_db
 def test_import_reports_progress_and_succeeds():
     rows = [{"sku": "A-1"}, {"sku": "B-2"}]
-    with persistence_disabled(), capture_events() as events:
+    with persistence_off(), capture_events() as events:
         # launch_async_task ignores Q_CLUSTER["sync"]: ask for a synchronous run here.
         task_name = start_import(rows, sync=True)
 
