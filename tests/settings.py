@@ -8,6 +8,7 @@ A ``postgres`` alias is added when PostgreSQL answers on POWERCRUD_SIGNALS_PG_HO
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import socket
 from pathlib import Path
@@ -147,6 +148,14 @@ POWERCRUD_SIGNALS = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The demo's catalogue app (a PowerCRUD CRUD view with async bulk edit and delete) for the
+# PowerCRUD integration and browser tests; PowerCRUD's default list template needs crispy.
+INSTALLED_APPS += ["crispy_forms", "crispy_tailwind", "example.catalogue"]
+CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"
+CRISPY_TEMPLATE_PACK = "tailwind"
+# PowerCRUD's packaged front-end bundle, which the catalogue's base template loads.
+STATICFILES_DIRS = [str(importlib.resources.files("powercrud").joinpath("assets"))]
 
 LOGGING = {
     "version": 1,
