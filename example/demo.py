@@ -27,6 +27,7 @@ DEMO_USERS = (
 )
 PRODUCTS = 3000
 CHECK_SELECTION = 200
+ROW_APPEARS_WITHIN = 30.0
 
 
 def set_up(stdout: Any) -> None:
@@ -110,12 +111,15 @@ def check(workdir: Path, timeout: float = 180.0) -> int:
 
 
 def _drive_bulk_edit(timeout: float) -> int:
+    import logging
+
     from django.contrib.auth.models import User
     from django.test import Client
     from django.urls import reverse
 
     from example.catalogue.models import Product
 
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # polling may see 404 first
     client = Client()
     client.force_login(User.objects.get(username="viewer"))
     ids = list(
@@ -140,11 +144,18 @@ def _drive_bulk_edit(timeout: float) -> int:
     print(f"its dashboard page: {trigger.get('dashboardUrl')}")
 
     detail_url = reverse("powercrud_signals:task_detail", args=[task_name])
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     last = None
     status = ""
     while time.monotonic() < deadline:
         page = client.get(detail_url, headers={"HX-Request": "true"})
+        if page.status_code == 404 and time.monotonic() - started > ROW_APPEARS_WITHIN:
+            print(
+                f"FAIL: no dashboard row for the task after {ROW_APPEARS_WITHIN:.0f} s "
+                "(is the persistence receiver connected?)"
+            )
+            return 1
         if page.status_code == 200:
             html = page.content.decode()
             status = _attribute(html, "data-status")

@@ -127,7 +127,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The handler's level too: PowerCRUD sets its async manager's logger to DEBUG on import.
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": "WARNING"}},
     "loggers": {
         "powercrud_signals": {"handlers": ["console"], "level": "WARNING"},
         "django_q": {"handlers": ["console"], "level": "WARNING"},
