@@ -4,7 +4,9 @@ One rule, shared by the dashboard views and anything else that lists tasks for a
 the model's ``view`` permission is required; staff and holders of
 ``powercrud_signals.view_all_taskrecords`` see every task, everyone else only the tasks they
 launched.  The dashboard model is the bundled ``TaskRecord`` unless
-``POWERCRUD_SIGNALS["PERSISTENCE"]["MODEL"]`` names another ``AbstractTaskRecord`` subclass.
+``POWERCRUD_SIGNALS["PERSISTENCE"]["MODEL"]`` names another ``AbstractTaskRecord`` subclass,
+and rows are read from ``POWERCRUD_SIGNALS["PERSISTENCE"]["DATABASE"]`` when that names the
+alias the persistence receiver writes to (else wherever the routers send reads).
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def dashboard_model() -> type[AbstractTaskRecord]:
     return TaskRecord
 
 
+def dashboard_database() -> str | None:
+    """The alias dashboard rows are written to, when the settings name one."""
+    alias = app_settings.persistence.get("DATABASE")
+    return alias if isinstance(alias, str) and alias else None
+
+
 def view_permission(model: type[Model]) -> str:
     """The ``app_label.view_modelname`` permission a user needs to open the dashboard."""
     return f"{model._meta.app_label}.view_{model._meta.model_name}"
@@ -54,7 +62,9 @@ def sees_all_tasks(user: Any) -> bool:
 def visible_tasks(user: Any, model: type[AbstractTaskRecord] | None = None) -> QuerySet[Any]:
     """The rows ``user`` may see; an empty queryset for anyone without the view permission."""
     model = model or dashboard_model()
-    queryset = model._default_manager.all()
+    alias = dashboard_database()
+    manager = model._default_manager
+    queryset = manager.using(alias) if alias else manager.all()
     if not getattr(user, "is_authenticated", False) or not user.has_perm(view_permission(model)):
         return queryset.none()
     if sees_all_tasks(user):

@@ -166,3 +166,25 @@ LOGGING = {
         "django_q": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+# A second SQLite file that only dashboard rows go to, for tests that watch a bulk job's
+# progress while its own transaction holds the main file's write lock.  Subprocesses started
+# with POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE set write their dashboard rows there.
+DASHBOARD_SQLITE_PATH = os.environ.setdefault(
+    "POWERCRUD_SIGNALS_DASHBOARD_SQLITE_PATH",
+    str(TMP_DIR / f"tests-{os.getpid()}-dashboard.sqlite3"),
+)
+DATABASES["sqlite_dashboard"] = {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": DASHBOARD_SQLITE_PATH,
+    "OPTIONS": _SQLITE_OPTIONS,
+    "TEST": {"NAME": DASHBOARD_SQLITE_PATH},
+}
+if os.environ.get("POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE"):
+    POWERCRUD_SIGNALS = {
+        **POWERCRUD_SIGNALS,
+        "PERSISTENCE": {"DATABASE": os.environ["POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE"]},
+    }
+# django-q2 reads Q_CLUSTER["ALT_CLUSTERS"] when a cluster is started with Q_CLUSTER_NAME; the
+# browser test runs its own cluster on its own queue so no other cluster takes its task.
+Q_CLUSTER["ALT_CLUSTERS"] = {"pcs-browser": {}}
