@@ -131,7 +131,9 @@ def log_in(browser: Any, base_url: str, username: str, next_path: str) -> Any:
     return page
 
 
-def watch_row(page: Any, task_name: str, timeout: float = 120.0) -> list[tuple[str, int | None]]:
+def watch_row(
+    page: Any, task_name: str, screenshot: Path | None = None, timeout: float = 120.0
+) -> list[tuple[str, int | None]]:
     """(status, progress value) of the task's dashboard row each time it changes, until final."""
     row = f'tr[data-task-name="{task_name}"]'
     seen: list[tuple[str, int | None]] = []
@@ -151,6 +153,9 @@ def watch_row(page: Any, task_name: str, timeout: float = 120.0) -> list[tuple[s
             current = (state[0], state[1])
             if not seen or seen[-1] != current:
                 seen.append(current)
+                if current[1] is not None and 0 < current[1] < 100 and screenshot is not None:
+                    page.screenshot(path=str(screenshot), full_page=True)
+                    screenshot = None  # the first running state is enough
             if current[0] in ("success", "failed"):
                 return seen
         time.sleep(0.1)
@@ -191,7 +196,8 @@ def test_bulk_edit_of_200_rows_is_followed_on_the_dashboard(
 
     # Follow the link to the dashboard list and watch the row until it is final.
     page.goto(f"{live_server.url}/tasks/")
-    history = watch_row(page, task_name)
+    ARTIFACTS.mkdir(exist_ok=True)
+    history = watch_row(page, task_name, screenshot=ARTIFACTS / "dashboard-running.png")
     statuses = [status for status, _ in history]
     values = [value for _, value in history if value is not None]
     assert statuses[-1] == "success", history
@@ -205,7 +211,6 @@ def test_bulk_edit_of_200_rows_is_followed_on_the_dashboard(
     # Nothing is running any more, so the list stopped polling.
     page.wait_for_selector('#pcs-task-table[data-in-flight="false"]')
     assert page.locator("#pcs-task-table[hx-trigger]").count() == 0
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert Product.objects.filter(stock=4242).count() == SELECTED
     assert TaskRecord.objects.using(DASHBOARD_DB).filter(task_name=task_name).exists()

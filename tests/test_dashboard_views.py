@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -266,10 +267,23 @@ def test_detail_shows_payloads_as_indented_json_and_the_failure() -> None:
     )
 
     assert "Failure:" in html and "Task returned False: failed update: boom" in html
-    assert "[\n  &quot;app.Book&quot;,\n  [\n    1,\n    2\n  ]\n]" in html
+    assert "[\n  &quot;app.Book&quot;,\n  [1, 2]\n]" in html
     assert "&quot;api_token&quot;: &quot;********&quot;" in html
     assert "&quot;updated&quot;: 0" in html
     assert "abc123" in html
+
+
+def test_long_lists_of_plain_values_wrap_instead_of_one_line_each() -> None:
+    from powercrud_signals.templatetags.powercrud_signals_tags import pretty_json
+
+    ids = [str(n) for n in range(1, 201)]
+    text = pretty_json({"model": "app.Book", "ids": ids, "nested": [{"a": 1}]})
+
+    assert json.loads(text) == {"model": "app.Book", "ids": ids, "nested": [{"a": 1}]}
+    lines = text.splitlines()
+    assert len(lines) < 40
+    assert max(len(line) for line in lines) <= 88
+    assert pretty_json(None) == "" and pretty_json([]) == "[]" and pretty_json("x") == '"x"'
 
 
 def test_everything_a_task_wrote_is_escaped() -> None:

@@ -15,13 +15,51 @@ from django.utils import timezone
 register = template.Library()
 
 
+JSON_WIDTH = 88
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _render_json(value: Any, level: int) -> str:
+    pad = "  " * level
+    inner = pad + "  "
+    if isinstance(value, dict) and value:
+        items = [
+            f"{inner}{_compact(str(k))}: {_render_json(v, level + 1)}" for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, (list, tuple)) and value:
+        if any(isinstance(item, (dict, list, tuple)) for item in value):
+            items = [inner + _render_json(item, level + 1) for item in value]
+            return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+        one_line = _compact(list(value))
+        if len(one_line) + len(inner) <= JSON_WIDTH:
+            return one_line
+        # Long lists of scalars (the ids of a bulk job) wrap like text, not one per line.
+        lines: list[str] = []
+        for item in value:
+            text = _compact(item)
+            if lines and len(inner) + len(lines[-1]) + len(text) + 2 <= JSON_WIDTH:
+                lines[-1] += ", " + text
+            else:
+                lines.append(text)
+        return "[\n" + ",\n".join(inner + line for line in lines) + "\n" + pad + "]"
+    return _compact(value)
+
+
 @register.filter
 def pretty_json(value: Any) -> str:
-    """Indented JSON text for a stored payload (already JSON-safe and redacted)."""
+    """Indented JSON text for a stored payload (already JSON-safe and redacted).
+
+    Objects and nested lists get a line per item; lists of plain values stay on one line or
+    wrap at about 88 characters, so 200 selected ids do not take 200 lines.
+    """
     if value is None:
         return ""
     try:
-        return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        return _render_json(value, 0)
     except (TypeError, ValueError):
         return str(value)
 
