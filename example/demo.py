@@ -35,6 +35,7 @@ def set_up(stdout: Any) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("migrate", database="dashboard", verbosity=0)
     call_command("createcachetable", verbosity=0)
     call_command("seed_catalogue", count=PRODUCTS, stdout=stdout)
     view_tasks = Permission.objects.get(

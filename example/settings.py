@@ -66,18 +66,28 @@ TEMPLATES = [
     }
 ]
 
+_SQLITE_OPTIONS = {
+    # The web server, the cluster's workers and its monitor write to the same files.
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+_DEMO_DB = Path(os.environ.get("POWERCRUD_SIGNALS_DEMO_DB", EXAMPLE_DIR / ".demo" / "demo.sqlite3"))
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("POWERCRUD_SIGNALS_DEMO_DB", str(EXAMPLE_DIR / "demo.sqlite3")),
-        "OPTIONS": {
-            # The web server, the cluster's workers and its monitor write to one file.
-            "timeout": 30,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-    }
+        "NAME": _DEMO_DB,
+        "OPTIONS": _SQLITE_OPTIONS,
+    },
+    # Dashboard rows in a file of their own, so they are written while a bulk job's own
+    # transaction holds the main file (see example/routers.py).
+    "dashboard": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": _DEMO_DB.with_name("dashboard.sqlite3"),
+        "OPTIONS": _SQLITE_OPTIONS,
+    },
 }
+DATABASE_ROUTERS = ["example.routers.DashboardRouter"]
 
 # PowerCRUD keeps locks and progress in the cache, which every process must share.
 CACHES = {
@@ -108,8 +118,9 @@ POWERCRUD_SETTINGS = {
     "ASYNC_MANAGER_DEFAULT": {"manager_class": "powercrud_signals.manager.SignalAsyncManager"},
 }
 
-# Defaults throughout: the persistence receiver writes every transition to TaskRecord.
-POWERCRUD_SIGNALS: dict[str, object] = {}
+# The persistence receiver writes every transition to TaskRecord, in the dashboard database
+# (the router would send it there too; naming it lets the dashboard read the same alias).
+POWERCRUD_SIGNALS = {"PERSISTENCE": {"DATABASE": "dashboard"}}
 
 STATIC_URL = "/static/"
 # PowerCRUD's packaged front-end bundle (htmx, Tom Select, Tippy, daisyUI styles).
