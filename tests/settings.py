@@ -182,11 +182,11 @@ DATABASES["sqlite_dashboard"] = {
     "OPTIONS": _SQLITE_OPTIONS,
     "TEST": {"NAME": DASHBOARD_SQLITE_PATH},
 }
-if os.environ.get("POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE"):
-    POWERCRUD_SIGNALS = {
-        **POWERCRUD_SIGNALS,
-        "PERSISTENCE": {"DATABASE": os.environ["POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE"]},
-    }
+_dashboard_alias = os.environ.get("POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE")
+if _dashboard_alias:
+    # mypy typed POWERCRUD_SIGNALS from its first value, which held only a list.
+    _persistence = {"DATABASE": _dashboard_alias}
+    POWERCRUD_SIGNALS = {**POWERCRUD_SIGNALS, "PERSISTENCE": _persistence}  # type: ignore[dict-item]
 # django-q2 reads Q_CLUSTER["ALT_CLUSTERS"] when a cluster is started with Q_CLUSTER_NAME; the
 # browser test runs its own cluster on its own queue so no other cluster takes its task.
 Q_CLUSTER["ALT_CLUSTERS"] = {"pcs-browser": {}}
