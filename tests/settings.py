@@ -169,19 +169,9 @@ LOGGING = {
     },
 }
 
-# A second SQLite file that only dashboard rows go to, for tests that watch a bulk job's
-# progress while its own transaction holds the main file's write lock.  Subprocesses started
-# with POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE set write their dashboard rows there.
-DASHBOARD_SQLITE_PATH = os.environ.setdefault(
-    "POWERCRUD_SIGNALS_DASHBOARD_SQLITE_PATH",
-    str(TMP_DIR / f"tests-{os.getpid()}-dashboard.sqlite3"),
-)
-DATABASES["sqlite_dashboard"] = {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": DASHBOARD_SQLITE_PATH,
-    "OPTIONS": _SQLITE_OPTIONS,
-    "TEST": {"NAME": DASHBOARD_SQLITE_PATH},
-}
+# Subprocesses started with POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE write dashboard rows
+# to that alias (the browser test: to PostgreSQL, while the bulk job's own transaction holds
+# the SQLite file's write lock).
 _dashboard_alias = os.environ.get("POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE")
 if _dashboard_alias:
     # mypy typed POWERCRUD_SIGNALS from its first value, which held only a list.

@@ -6,9 +6,9 @@ saved under ``artifacts/``.
 
 PowerCRUD runs the bulk update inside one transaction, which on SQLite holds the database's
 write lock until the job ends; progress written to that database could only appear at the
-end.  So, as the docs advise for SQLite, dashboard rows go to a second database
-(``PERSISTENCE["DATABASE"] = "sqlite_dashboard"``) in this process and in the test's own
-cluster, which listens on its own queue.
+end.  So, as the dashboard docs advise, dashboard rows go to another database: here the
+PostgreSQL test database (``PERSISTENCE["DATABASE"] = "postgres"``), in this process and in
+the test's own cluster, which listens on its own queue.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission, User
+from django.db import connections
 
 from example.catalogue.models import Product
 from powercrud_signals.models import TaskRecord
@@ -35,13 +37,17 @@ pytest.importorskip(
     reason="needs the persistence receiver that writes dashboard rows",
 )
 
-DASHBOARD_DB = "sqlite_dashboard"
+DASHBOARD_DB = "postgres"
 QUEUE = "pcs-browser"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.cluster,
-    pytest.mark.django_db(transaction=True, databases=["default", DASHBOARD_DB]),
+    pytest.mark.postgres,
+    pytest.mark.django_db(
+        transaction=True,
+        databases=["default", DASHBOARD_DB] if django_settings.POSTGRES_AVAILABLE else ["default"],
+    ),
 ]
 
 CHROMIUM = os.environ.get("POWERCRUD_SIGNALS_CHROMIUM", "/usr/bin/chromium")
@@ -82,12 +88,18 @@ def dashboard_cluster(
     django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, event_log: EventLog
 ) -> Iterator[Q2Cluster]:
     """A cluster on its own queue whose processes write dashboard rows to DASHBOARD_DB."""
+    require_service(
+        django_settings.POSTGRES_AVAILABLE,
+        f"PostgreSQL at {django_settings.PG_HOST}:{django_settings.PG_PORT}",
+    )
     cluster = Q2Cluster(
         tmp_path_factory.mktemp("browser-cluster"),
         env={
             **event_log_env(event_log.path),
             "Q_CLUSTER_NAME": QUEUE,
             "POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE": DASHBOARD_DB,
+            # The cluster loads the settings afresh: point its alias at the test database.
+            "POWERCRUD_SIGNALS_PG_NAME": connections[DASHBOARD_DB].settings_dict["NAME"],
         },
         name="browser-cluster",
     ).start()
@@ -163,7 +175,10 @@ def watch_row(
 
 
 def test_bulk_edit_of_200_rows_is_followed_on_the_dashboard(
-    browser: Any, live_server: Any, dashboard_cluster: Q2Cluster, dashboard_in_second_database: None
+    browser: Any,
+    dashboard_cluster: Q2Cluster,
+    live_server: Any,
+    dashboard_in_second_database: None,
 ) -> None:
     alice = make_user(f"alice-{uuid.uuid4().hex[:6]}")
     bob = make_user(f"bob-{uuid.uuid4().hex[:6]}")
