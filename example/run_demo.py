@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tempfile.mkdtemp(prefix="powercrud-signals-check-"))
         os.environ["POWERCRUD_SIGNALS_DEMO_DB"] = str(workdir / "demo.sqlite3")
     else:
-        workdir = EXAMPLE_DIR / ".demo"
+        workdir = Path(os.environ.get("POWERCRUD_SIGNALS_DEMO_DIR", EXAMPLE_DIR / ".demo"))
         if args.reset and workdir.exists():
             shutil.rmtree(workdir)
         workdir.mkdir(exist_ok=True)
