@@ -54,18 +54,20 @@ class TaskListView(TaskAccessMixin, ListView):  # type: ignore[type-arg]
     paginate_by = 25
 
     def get_filter_form(self) -> TaskFilterForm:
-        visible = super().get_queryset()
+        user_filter = sees_all_tasks(self.request.user)
         users = None
-        if sees_all_tasks(self.request.user):
+        if user_filter and not is_htmx(self.request):
             pairs = (
-                visible.exclude(user_id=None)
+                super()
+                .get_queryset()
+                .exclude(user_id=None)
                 .order_by("user_label", "user_id")
                 .values_list("user_id", "user_label")
                 .distinct()
             )
             users = [(pk, label or f"#{pk}") for pk, label in pairs]
         data = self.request.GET if self.request.GET else None
-        return TaskFilterForm(data, users=users)
+        return TaskFilterForm(data, user_filter=user_filter, users=users)
 
     def get_queryset(self) -> QuerySet[Any]:
         self.filter_form = self.get_filter_form()

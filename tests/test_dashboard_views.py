@@ -195,6 +195,10 @@ def test_user_filter_is_offered_to_privileged_viewers_only() -> None:
     assert row_names(staff_page) == [alices.task_name]
     assert f'<option value="{bob.pk}">bob</option>' in staff_page
 
+    # The refreshed table (htmx) filters the same way, without listing the users.
+    fragment = client_for(staff).get(LIST_URL, {"user": alice.pk}, headers={"HX-Request": "true"})
+    assert row_names(fragment.content.decode()) == [alices.task_name]
+
     alice_page = client_for(alice).get(LIST_URL).content.decode()
     assert 'name="user"' not in alice_page
     # A non-privileged user cannot widen the view with the parameter either.
