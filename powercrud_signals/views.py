@@ -22,6 +22,13 @@ from powercrud_signals.models import AbstractTaskRecord, TaskStatus
 IN_FLIGHT = (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
 
 
+def is_in_flight(task: AbstractTaskRecord) -> bool:
+    """Queued or running; a row with no status yet counts as queued until it is cleaned up."""
+    if task.status is None:
+        return not task.cleaned_up
+    return task.status in IN_FLIGHT
+
+
 def is_htmx(request: HttpRequest) -> bool:
     # Read the header directly so the dashboard works without django-htmx's middleware.
     return request.headers.get("HX-Request") == "true"
@@ -88,7 +95,7 @@ class TaskListView(TaskAccessMixin, ListView):  # type: ignore[type-arg]
         context.update(
             filter_form=self.filter_form,
             sees_all=sees_all_tasks(self.request.user),
-            in_flight=any(row.status in IN_FLIGHT or row.status is None for row in rows),
+            in_flight=any(is_in_flight(row) for row in rows),
             poll_seconds=self.poll_seconds,
             query_string=query.urlencode(),
         )
@@ -111,7 +118,7 @@ class TaskDetailView(TaskAccessMixin, DetailView):  # type: ignore[type-arg]
         context = super().get_context_data(**kwargs)
         task = context["task"]
         context.update(
-            in_flight=task.status in IN_FLIGHT or task.status is None,
+            in_flight=is_in_flight(task),
             poll_seconds=self.poll_seconds,
         )
         return context

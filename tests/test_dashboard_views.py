@@ -238,6 +238,16 @@ def test_list_without_running_tasks_does_not_poll() -> None:
     assert "django_htmx/htmx-2.min.js" in page  # the default base loads htmx for polling
 
 
+def test_a_row_without_status_polls_until_it_is_cleaned_up() -> None:
+    alice = make_user("alice", "view_taskrecord")
+    task = make_task(alice, status=None)
+    client = client_for(alice)
+    assert 'data-in-flight="true"' in client.get(LIST_URL).content.decode()
+    task.cleaned_up = True
+    task.save()
+    assert 'data-in-flight="false"' in client.get(LIST_URL).content.decode()
+
+
 def test_detail_polls_while_running() -> None:
     alice = make_user("alice", "view_taskrecord")
     task = make_task(alice, status="in_progress")
