@@ -91,6 +91,37 @@ def test_worker_safe_field_data_drops_the_form_control_and_keeps_what_workers_re
     assert worker_safe_field_data([]) == [] and worker_safe_field_data(None) is None
 
 
+urlpatterns: list[Any] = []  # a project that has not included the dashboard URLs
+
+
+def test_queued_response_gets_the_link_and_the_trigger_url() -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    response = HttpResponse("<div>queued</div>")
+    response["HX-Trigger"] = json.dumps({"bulkEditQueued": True, "taskName": "abc"})
+    request = RequestFactory().post("/")
+
+    SignalsAsyncMixin().add_dashboard_link(request, response, "abc")
+
+    assert json.loads(response["HX-Trigger"])["dashboardUrl"] == "/tasks/abc/"
+    html = response.content.decode()
+    assert html.startswith("<div>queued</div>")
+    assert 'href="/tasks/abc/"' in html and 'data-task-name="abc"' in html
+
+
+def test_no_link_when_the_dashboard_urls_are_not_included() -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    response = HttpResponse("<div>queued</div>")
+    response["HX-Trigger"] = json.dumps({"taskName": "abc"})
+    with override_settings(ROOT_URLCONF=__name__):
+        SignalsAsyncMixin().add_dashboard_link(RequestFactory().post("/"), response, "abc")
+    assert response.content == b"<div>queued</div>"
+    assert "dashboardUrl" not in json.loads(response["HX-Trigger"])
+
+
 # ------------------------------------------------------------------- real cluster
 
 
