@@ -6,6 +6,7 @@ from tests.browser_support import PacedProductCRUDView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics/", include("powercrud_signals.metrics_urls")),
     path("tasks/", include("powercrud_signals.urls")),
     # The demo's catalogue (PowerCRUD views) for the integration and browser tests.
     path("catalogue/", include("example.catalogue.urls")),
