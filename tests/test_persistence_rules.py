@@ -268,6 +268,24 @@ def test_coalesced_progress_costs_no_statement_until_flushed() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_progress_right_after_started_waits_for_the_interval() -> None:
+    now = [100.0]
+    receiver = PersistenceReceiver(progress_interval=1.0)
+    receiver.coalescer.clock = lambda: now[0]
+    task = new_task_name()
+    receiver(None, make_event("started", task, attempt=1))
+    with CaptureQueriesContext(connection) as queries:
+        receiver(None, make_event("progress", task, attempt=1, progress="starting update"))
+        now[0] += 0.5
+        receiver(None, make_event("progress", task, attempt=1, progress="updating: 1/2"))
+    assert len(queries) == 0
+    now[0] += 0.5
+    receiver(None, make_event("progress", task, attempt=1, progress="updating: 2/2"))
+    row = TaskRecord.objects.get(task_name=task)
+    assert (row.progress_payload, row.progress_current) == ("updating: 2/2", 2)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_flush_writes_pending_progress() -> None:
     receiver = PersistenceReceiver(progress_interval=3600)
     task = new_task_name()
