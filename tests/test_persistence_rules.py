@@ -389,3 +389,14 @@ def test_signals_reach_the_default_receiver(task: str) -> None:
 
     send_event(type(None), make_event("create", task, user_label="alice"))
     assert TaskRecord.objects.get(task_name=task).user_label == "alice"
+
+
+def test_writes_held_inside_a_test_case_land_with_captured_commit_callbacks(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    receiver = PersistenceReceiver(progress_interval=0)
+    task = new_task_name()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        receiver(None, make_event("started", task, attempt=1))
+        assert not TaskRecord.objects.filter(task_name=task).exists()  # held
+    assert TaskRecord.objects.get(task_name=task).status == "in_progress"
