@@ -400,3 +400,23 @@ def test_writes_held_inside_a_test_case_land_with_captured_commit_callbacks(
         receiver(None, make_event("started", task, attempt=1))
         assert not TaskRecord.objects.filter(task_name=task).exists()  # held
     assert TaskRecord.objects.get(task_name=task).status == "in_progress"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("flush_point", ["request_finished", "post_execute_in_worker"])
+def test_default_receiver_flushes_held_writes_at_its_flush_points(flush_point: str) -> None:
+    from django.core.signals import request_finished
+    from django_q.signals import post_execute_in_worker
+
+    from powercrud_signals.signals import send_event
+
+    task = new_task_name()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_event(type(None), make_event("progress", task, attempt=1, progress="3/4"))
+        raise RuntimeError("the surrounding work rolls back")
+    assert not TaskRecord.objects.filter(task_name=task).exists()
+    if flush_point == "request_finished":
+        request_finished.send(sender=None)
+    else:
+        post_execute_in_worker.send(sender="django_q", func=None, task={"name": task})
+    assert TaskRecord.objects.get(task_name=task).progress_current == 3
