@@ -57,8 +57,15 @@ Emit = Callable[..., None]
 def stream(emit: Emit, task: str, events: int) -> dict[str, float]:
     """Send one task's stream; seconds per phase."""
     t0 = time.perf_counter()
-    emit("create", task, status="pending", message="Task queued", user=None,
-         task_args=["testapp.Book", [1, 2, 3]], task_kwargs={"fields": ["pages"]})
+    emit(
+        "create",
+        task,
+        status="pending",
+        message="Task queued",
+        user=None,
+        task_args=["testapp.Book", [1, 2, 3]],
+        task_kwargs={"fields": ["pages"]},
+    )
     emit("started", task, status="in_progress", message="Task started")
     t1 = time.perf_counter()
     for index in range(1, events + 1):
@@ -175,7 +182,9 @@ def bulk_update_benchmark(runs: int, aa: bool = False) -> dict[str, list[float]]
     return durations
 
 
-def run_bulk_update(ids: list[int], cluster: str, value: int, started_file: Path) -> tuple[str, float]:
+def run_bulk_update(
+    ids: list[int], cluster: str, value: int, started_file: Path
+) -> tuple[str, float]:
     """(task name, seconds from the worker's ``started`` to the function's return)."""
     from django_q.conf import Conf
     from django_q.models import Task
@@ -252,10 +261,16 @@ def main() -> None:
     parser.add_argument("--e2e-runs", type=int, default=15)
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument(
-        "--aa", action="store_true", help="part 2 with persistence off in both clusters (noise floor)"
+        "--aa",
+        action="store_true",
+        help="part 2 with persistence off in both clusters (noise floor)",
     )
-    parser.add_argument("--sqlite", choices=["wal", "plain"], default=None,
-                        help="run only part 1 on this SQLite configuration")
+    parser.add_argument(
+        "--sqlite",
+        choices=["wal", "plain"],
+        default=None,
+        help="run only part 1 on this SQLite configuration",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -265,8 +280,14 @@ def main() -> None:
         return
     import subprocess
 
-    passthrough = ["--events", str(args.events), "--runs", str(args.runs),
-                   "--peer-runs", str(args.peer_runs)]
+    passthrough = [
+        "--events",
+        str(args.events),
+        "--runs",
+        str(args.runs),
+        "--peer-runs",
+        str(args.peer_runs),
+    ]
     for mode in ("plain", "wal"):
         subprocess.run([sys.executable, __file__, "--sqlite", mode, *passthrough], check=True)
     if args.skip_e2e:

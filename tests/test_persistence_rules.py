@@ -84,7 +84,9 @@ def test_metadata_is_never_overwritten_once_set(receiver: PersistenceReceiver, t
     assert (row["user_label"], row["task_kwargs"]) == ("alice", {"a": 1})
 
 
-def test_late_progress_keeps_success_and_final_progress(receiver: PersistenceReceiver, task: str) -> None:
+def test_late_progress_keeps_success_and_final_progress(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("progress", task, seconds=1, attempt=1, progress="updating: 10/10"),
@@ -99,11 +101,15 @@ def test_late_progress_keeps_success_and_final_progress(receiver: PersistenceRec
     )
 
 
-def test_progress_without_fraction_keeps_last_counts(receiver: PersistenceReceiver, task: str) -> None:
+def test_progress_without_fraction_keeps_last_counts(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("progress", task, attempt=1, progress="updating: 1000/1000"),
-        make_event("progress", task, seconds=1, attempt=1, progress="completed update: 1000 processed"),
+        make_event(
+            "progress", task, seconds=1, attempt=1, progress="completed update: 1000 processed"
+        ),
     )
     assert row["progress_payload"] == "completed update: 1000 processed"
     assert (row["progress_current"], row["progress_total"]) == (1000, 1000)
@@ -131,7 +137,9 @@ def test_status_never_moves_backwards(receiver: PersistenceReceiver, task: str) 
     assert row["started_at"] == T0 + timedelta(seconds=1)
 
 
-def test_first_terminal_outcome_of_an_attempt_stands(receiver: PersistenceReceiver, task: str) -> None:
+def test_first_terminal_outcome_of_an_attempt_stands(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("complete", task, seconds=2, attempt=1, result=True),
@@ -144,7 +152,9 @@ def test_first_terminal_outcome_of_an_attempt_stands(receiver: PersistenceReceiv
     )
 
 
-def test_later_attempt_replaces_earlier_terminal_outcome(receiver: PersistenceReceiver, task: str) -> None:
+def test_later_attempt_replaces_earlier_terminal_outcome(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("fail", task, seconds=2, attempt=1, message="timed out"),
@@ -192,7 +202,9 @@ def test_cleanup_never_writes_none_over_a_value(receiver: PersistenceReceiver, t
     assert row["cleaned_at"] == T0 + timedelta(seconds=3)
 
 
-def test_cleanup_first_creates_a_row_without_status(receiver: PersistenceReceiver, task: str) -> None:
+def test_cleanup_first_creates_a_row_without_status(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(receiver, make_event("cleanup", task))
     assert (row["status"], row["cleaned_up"]) == (None, True)
 
@@ -220,7 +232,9 @@ def test_user_foreign_key_is_set_from_a_saved_user(
     row = deliver(receiver, make_event("create", task, user=user, user_label="alice"))
     assert row["user_id"] == user.pk
     unsaved = django_user_model(username="ghost")
-    other = deliver(receiver, make_event("create", new_task_name(), user=unsaved, user_label="ghost"))
+    other = deliver(
+        receiver, make_event("create", new_task_name(), user=unsaved, user_label="ghost")
+    )
     assert other["user_id"] is None and other["user_label"] == "ghost"
 
 
@@ -264,7 +278,11 @@ def test_coalesced_progress_costs_no_statement_until_flushed() -> None:
         receiver(None, make_event("complete", task, seconds=5, attempt=1))
     assert len(queries) == 2  # the pending progress, then the terminal event
     row = TaskRecord.objects.get(task_name=task)
-    assert (row.status, row.progress_current, row.progress_payload) == ("success", 1500, "1500/2000")
+    assert (row.status, row.progress_current, row.progress_payload) == (
+        "success",
+        1500,
+        "1500/2000",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -345,7 +363,9 @@ def test_failing_write_never_breaks_the_surrounding_transaction(
     receiver(None, make_event("create", task))
     # A statement the database rejects (no such table), inside the test's transaction.
     builder = receiver.target().builder
-    monkeypatch.setattr(builder, "build", lambda write, conn: ("INSERT INTO no_such_table VALUES (1)", []))
+    monkeypatch.setattr(
+        builder, "build", lambda write, conn: ("INSERT INTO no_such_table VALUES (1)", [])
+    )
     with caplog.at_level(logging.WARNING, logger="powercrud_signals.persistence"):
         receiver(None, make_event("started", task, attempt=1))
         receiver(None, make_event("complete", task, attempt=1))
