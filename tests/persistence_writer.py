@@ -42,7 +42,10 @@ def main(argv: list[str]) -> int:
         events += [
             make_event("create", task, user_label="alice"),
             make_event("started", task, seconds=1, attempt=1),
-            *[make_event("progress", task, seconds=1 + i / 10, attempt=1, progress=f"{i}/5") for i in range(1, 6)],
+            *[
+                make_event("progress", task, seconds=1 + i / 10, attempt=1, progress=f"{i}/5")
+                for i in range(1, 6)
+            ],
             make_event("complete", task, seconds=2, attempt=1, result=True),
             make_event("cleanup", task, seconds=3),
         ]
