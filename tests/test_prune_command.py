@@ -39,9 +39,7 @@ def test_successes_go_sooner_than_failures_and_in_flight_rows_stay() -> None:
 
     output = prune()
 
-    assert remaining() == {
-        r.task_name for r in (new_success, failed_10, pending, running, unknown)
-    }
+    assert remaining() == {r.task_name for r in (new_success, failed_10, pending, running, unknown)}
     assert old_success.task_name not in remaining() and failed_40.task_name not in remaining()
     assert "deleted 2 row(s)" in output
     assert "success: 1" in output and "failed: 1" in output
