@@ -54,19 +54,25 @@ class EventLog:
                 raise AssertionError(f"timed out after {timeout}s; events so far: {events}")
             time.sleep(0.05)
 
-    def wait_for_kind(self, task_name: str, kind: str, timeout: float = 60.0) -> list[dict[str, Any]]:
+    def wait_for_kind(
+        self, task_name: str, kind: str, timeout: float = 60.0
+    ) -> list[dict[str, Any]]:
         return self.wait_for(lambda evs: any(e["kind"] == kind for e in evs), task_name, timeout)
 
 
 class Q2Cluster:
     """Start, watch and stop ``manage.py qcluster`` for the test settings."""
 
-    def __init__(self, log_dir: Path, env: Mapping[str, str] | None = None, name: str = "cluster") -> None:
+    def __init__(
+        self, log_dir: Path, env: Mapping[str, str] | None = None, name: str = "cluster"
+    ) -> None:
         self.log_path = log_dir / f"{name}.log"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+            ),
             **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -92,7 +98,11 @@ class Q2Cluster:
         return self
 
     def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return (
+            self.log_path.read_text(encoding="utf-8", errors="replace")
+            if self.log_path.exists()
+            else ""
+        )
 
     def worker_pids(self) -> list[int]:
         """Process ids of the cluster's children (workers, monitor, pusher)."""

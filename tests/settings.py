@@ -106,7 +106,9 @@ if POSTGRES_AVAILABLE:
         "NAME": os.environ.get("POWERCRUD_SIGNALS_PG_NAME", "powercrud_signals"),
         "USER": os.environ.get("POWERCRUD_SIGNALS_PG_USER", "postgres"),
         "PASSWORD": os.environ.get("POWERCRUD_SIGNALS_PG_PASSWORD", "postgres"),
-        "TEST": {"NAME": os.environ.get("POWERCRUD_SIGNALS_PG_TEST_NAME", "test_powercrud_signals")},
+        "TEST": {
+            "NAME": os.environ.get("POWERCRUD_SIGNALS_PG_TEST_NAME", "test_powercrud_signals")
+        },
     }
 
 REDIS_URL = os.environ.get("POWERCRUD_SIGNALS_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -40,7 +40,14 @@ def test_successful_task_sends_every_transition_across_processes(
         "counting: 3/3",
     ]
     # Worker-side order is fixed; create may interleave anywhere after enqueueing.
-    assert [k for k in kinds if k != "create"] == ["started", "progress", "progress", "progress", "complete", "cleanup"]
+    assert [k for k in kinds if k != "create"] == [
+        "started",
+        "progress",
+        "progress",
+        "progress",
+        "complete",
+        "cleanup",
+    ]
 
     by_kind = {e["kind"]: e for e in events}
     assert by_kind["complete"]["status"] == "success"

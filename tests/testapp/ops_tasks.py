@@ -33,3 +33,22 @@ def steps_with_progress(steps: int = 3, task_key: str | None = None, **kwargs: A
     for index in range(1, steps + 1):
         manager.update_progress(task_key, f"step {index}/{steps}")
     return steps
+
+
+def use_credentials(
+    password: str,
+    api_token: str,
+    headers: dict[str, str],
+    fail: bool = False,
+    task_key: str | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """A task that handles secrets carelessly: in progress text, its result and its error."""
+    manager = task_manager()
+    manager.update_progress(task_key, f"logging in with password={password} 1/2")
+    manager.update_progress(task_key, f"calling API, Authorization: {headers['Authorization']} 2/2")
+    if fail:
+        raise PermissionError(
+            f"rejected api_token={api_token}; Authorization: {headers['Authorization']}"
+        )
+    return {"api_token": api_token, "headers": headers, "echo": f"password={password}"}
