@@ -21,7 +21,8 @@ def format_transition(event: dict[str, Any]) -> str:
         detail = detail[:67] + "..."
     return (
         f"\x1b[{colour}m{event['kind']:>8}\x1b[0m  task={event['task_name'][:8]}  "
-        f"status={event['status'] or '-':<11} pid={event['pid']:<7} attempt={event['attempt'] or '-'}  {detail}"
+        f"status={event['status'] or '-':<11} pid={event['pid']:<7} "
+        f"attempt={event['attempt'] or '-'}  {detail}"
     )
 
 
@@ -73,7 +74,11 @@ def run(workdir: Path) -> int:
                     ok = False
                     break
                 time.sleep(0.05)
-        print("\ndone: every transition above was a Django signal." if ok else "\nthe demo did not complete.")
+        print(
+            "\ndone: every transition above was a Django signal."
+            if ok
+            else "\nthe demo did not complete."
+        )
         return 0 if ok else 1
     finally:
         cluster.stop()

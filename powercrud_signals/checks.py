@@ -19,7 +19,7 @@ Ids (documented in docs/settings.md; never reused):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.apps import AppConfig
@@ -124,7 +124,9 @@ def _known_keys(prefix: str = "") -> set[str]:
 
 
 @register(Tags.compatibility)
-def check_settings(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     raw = getattr(settings, SETTING_NAME, None)
     if raw is None:
         return []
@@ -188,7 +190,9 @@ def register_setting(name: str, validator: Validator, default: Any) -> None:
 
 
 @register(Tags.compatibility)
-def check_receivers(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_receivers(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     raw = getattr(settings, SETTING_NAME, None)
     entries = raw.get("RECEIVERS") if isinstance(raw, Mapping) else None
     if not isinstance(entries, (list, tuple)):
@@ -210,7 +214,9 @@ def check_receivers(app_configs: list[AppConfig] | None = None, **kwargs: Any) -
 
 
 @register(Tags.compatibility)
-def check_formatters(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_formatters(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     raw = getattr(settings, SETTING_NAME, None)
     formatters = raw.get("FORMATTERS") if isinstance(raw, Mapping) else None
     if not isinstance(formatters, Mapping):
@@ -238,7 +244,7 @@ def check_formatters(app_configs: list[AppConfig] | None = None, **kwargs: Any) 
 
 @register(Tags.compatibility)
 def check_powercrud_manager(
-    app_configs: list[AppConfig] | None = None, **kwargs: Any
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     from powercrud_signals.manager import SignalEmitterMixin
 
@@ -277,7 +283,7 @@ def check_powercrud_manager(
         ]
     config = default.get("config") if isinstance(default, Mapping) else None
     try:
-        manager_cls(config=config) if config is not None else manager_cls()
+        manager_cls(config=config) if config is not None else manager_cls()  # type: ignore[call-arg]
     except Exception as exc:
         return [
             Error(
@@ -292,7 +298,9 @@ def check_powercrud_manager(
 
 
 @register(Tags.caches)
-def check_powercrud_cache(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_powercrud_cache(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     powercrud = getattr(settings, "POWERCRUD_SETTINGS", None) or {}
     alias = powercrud.get("CACHE_NAME", "default") if isinstance(powercrud, Mapping) else "default"
     caches = getattr(settings, "CACHES", {}) or {}
@@ -321,7 +329,7 @@ def check_powercrud_cache(app_configs: list[AppConfig] | None = None, **kwargs: 
 
 @register(Tags.compatibility)
 def check_django_q_installed(
-    app_configs: list[AppConfig] | None = None, **kwargs: Any
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     if "django_q" in settings.INSTALLED_APPS:
         return []

@@ -176,7 +176,7 @@ def persistence_active() -> bool:
     return _persistence_off == 0 and app_settings.persistence_enabled
 
 
-class persistence_disabled:  # noqa: N801  (used like a function: ``with persistence_disabled():``)
+class persistence_disabled:
     """Context manager turning persistence off until the block exits (nestable)."""
 
     def __enter__(self) -> None:

@@ -110,9 +110,9 @@ def supersedes(
         return False
     if current is None:
         return True
-    if incoming_attempt is not None and current_attempt is not None:
-        if incoming_attempt != current_attempt:
-            return incoming_attempt > current_attempt
+    attempts_known = incoming_attempt is not None and current_attempt is not None
+    if attempts_known and incoming_attempt != current_attempt:
+        return incoming_attempt > current_attempt  # type: ignore[operator]
     return status_rank(incoming) > status_rank(current)
 
 
@@ -255,8 +255,15 @@ def build_event(
     context = context or {}
     status = coerce_status(payload.get("status"))
     raw_progress = payload.get("progress_payload")
-    progress = safe_text(raw_progress, policy) if raw_progress is not None else None
+    progress = _free_text(raw_progress, policy) if raw_progress is not None else None
     current, total = parse_progress(progress)
+    message = payload.get("message")
+    if message is None:
+        message_text = ""
+    elif message is raw_progress or (isinstance(message, str) and message == raw_progress):
+        message_text = progress or ""  # PowerCRUD sends the progress text as the message too
+    else:
+        message_text = _free_text(message, policy)
 
     timestamp = payload.get("timestamp")
     if not isinstance(timestamp, datetime):
@@ -264,7 +271,7 @@ def build_event(
     elif timezone.is_naive(timestamp):
         timestamp = timezone.make_aware(timestamp, timezone.get_default_timezone())
 
-    extra: dict[str, Any] = dict(context.get("extra") or {})
+    extra: dict[str, Any] = dict(context.get("extra") or ())
     given_extra = payload.get("extra")
     if isinstance(given_extra, Mapping):
         extra.update(given_extra)
@@ -273,23 +280,23 @@ def build_event(
     raw_status = payload.get("status")
     if raw_status is not None and status is None:
         extra["raw_status"] = raw_status
-    for key, value in payload.items():
-        if key not in _KNOWN_PAYLOAD_KEYS:
-            extra[str(key)] = value
+    for key in payload.keys() - _KNOWN_PAYLOAD_KEYS:
+        extra[str(key)] = payload[key]
 
-    q2_id = payload.get("django_q2_task_id") or payload.get("q2_task_id") or context.get("q2_task_id")
+    q2_id = _first_present(
+        payload.get("django_q2_task_id"), payload.get("q2_task_id"), context.get("q2_task_id")
+    )
     attempt = payload.get("attempt", context.get("attempt"))
 
     task_args = payload.get("task_args")
     task_kwargs = payload.get("task_kwargs")
     safe_args = to_json_safe(task_args, policy) if task_args is not None else None
     safe_kwargs = to_json_safe(task_kwargs, policy) if task_kwargs is not None else None
-    message = payload.get("message")
     return LifecycleEvent(
         kind=kind,
         task_name=safe_text(task_name, policy),
         status=status,
-        message=scrub_text(safe_text(message, policy), policy) if message is not None else "",
+        message=message_text,
         progress=progress,
         progress_current=current,
         progress_total=total,
@@ -301,11 +308,23 @@ def build_event(
         task_kwargs=_as_dict(safe_kwargs),
         result=to_json_safe(payload.get("result"), policy),
         timestamp=timestamp,
-        q2_task_id=safe_text(q2_id, policy) if q2_id else None,
+        q2_task_id=safe_text(q2_id, policy) if q2_id is not None else None,
         attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None,
         manager=manager,
-        extra=to_json_safe(extra, policy),
+        extra=to_json_safe(extra, policy) if extra else {},
     )
+
+
+def _first_present(*values: Any) -> Any:
+    # Explicit None/"" checks: the truth value of an arbitrary object may raise.
+    for value in values:
+        if value is not None and not (isinstance(value, str) and not value):
+            return value
+    return None
+
+
+def _free_text(value: object, policy: PayloadPolicy) -> str:
+    return scrub_text(safe_text(value, policy), policy)
 
 
 def _as_list(value: Any) -> list[Any] | None:

@@ -23,7 +23,7 @@ logger = logging.getLogger("powercrud_signals.labels")
 
 def default_user_label(user: Any) -> str:
     """``get_username()`` for a user model, else ``str(user)``; empty for no user."""
-    if not user:
+    if user is None or (isinstance(user, str) and not user):
         return ""
     get_username = getattr(user, "get_username", None)
     if callable(get_username):
@@ -33,7 +33,7 @@ def default_user_label(user: Any) -> str:
 
 def default_affected_label(affected: Any) -> str:
     """A comma-separated list for a collection, the model's plural name for a queryset."""
-    if affected is None or affected == "":
+    if affected is None or (isinstance(affected, str) and not affected):
         return ""
     if isinstance(affected, QuerySet):
         return f"{affected.model._meta.verbose_name_plural} (queryset)"  # never evaluated

@@ -21,6 +21,7 @@ from powercrud_signals.conf import app_settings
 from powercrud_signals.events import EventKind, LifecycleEvent, Status, build_event, coerce_kind
 from powercrud_signals.exceptions import ConfigurationError, ReceiverError
 from powercrud_signals.labels import label_affected, label_user
+from powercrud_signals.payloads import safe_text, to_json_safe
 from powercrud_signals.signals import send_event
 
 __all__ = [
@@ -65,7 +66,9 @@ def _emitting_wrapper(legacy: LifecycleMethod) -> LifecycleMethod:
     """
 
     @functools.wraps(legacy)
-    def async_task_lifecycle(self: SignalEmitterMixin, event: Any, task_name: Any, **payload: Any) -> Any:
+    def async_task_lifecycle(
+        self: SignalEmitterMixin, event: Any, task_name: Any, **payload: Any
+    ) -> Any:
         if _emitting.get():
             return legacy(self, event, task_name, **payload)
         token = _emitting.set(True)
@@ -79,58 +82,28 @@ def _emitting_wrapper(legacy: LifecycleMethod) -> LifecycleMethod:
     return async_task_lifecycle
 
 
-class SignalEmitterMixin:
-    """Sends a powercrud-signals signal for every lifecycle transition of a PowerCRUD manager.
+def _launching_wrapper(launch: LifecycleMethod) -> LifecycleMethod:
+    """Wrap ``launch_async_task`` so the task is tagged with this manager for worker and hook."""
 
-    Add it to the bases of a bespoke ``AsyncManager`` subclass, in any position: an
-    ``async_task_lifecycle`` override keeps running exactly as before, and each transition
-    is additionally sent as a ``LifecycleEvent``.  Overrides never see the new ``started``
-    transition, which PowerCRUD itself does not send; receivers do.
-    """
-
-    #: django-q2 functions whose ``False`` return value means failure.
-    failure_result_funcs: frozenset[str] = POWERCRUD_BULK_TASKS
-
-    #: Static fields merged into every event's ``extra`` (e.g. ``{"app": "inventory"}``).
-    signal_extra: Mapping[str, Any] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        resolved = getattr(cls, "async_task_lifecycle", None)
-        if resolved is not None and not getattr(resolved, _EMITS_MARK, False):
-            cls.async_task_lifecycle = _emitting_wrapper(resolved)  # type: ignore[method-assign]
-
-    def _next_async_task_lifecycle(self, event: Any, task_name: Any, **payload: Any) -> Any:
-        parent = super()
-        method = getattr(parent, "async_task_lifecycle", None)
-        return method(event, task_name, **payload) if method is not None else None
-
-    async_task_lifecycle = _emitting_wrapper(_next_async_task_lifecycle)
-
-    # ----------------------------------------------------------------- launching
-
-    def launch_async_task(self, func: Any, *args: Any, **kwargs: Any) -> str:
-        """PowerCRUD's launch, with the task tagged so worker and hook find this manager."""
-        launch = q2.LaunchContext(manager=dotted_path(type(self)), config=self.task_config())
-        token = q2.launching.set(launch)
+    @functools.wraps(launch)
+    def launch_async_task(self: SignalEmitterMixin, func: Any, *args: Any, **kwargs: Any) -> Any:
+        context = q2.LaunchContext(manager=dotted_path(type(self)), config=self.task_config())
+        token = q2.launching.set(context)
         try:
-            return super().launch_async_task(func, *args, **kwargs)  # type: ignore[misc, no-any-return]
+            return launch(self, func, *args, **kwargs)
         finally:
             q2.launching.reset(token)
 
-    def task_config(self) -> Mapping[str, Any] | None:
-        """The plain dict config workers and the hook rebuild this manager with."""
-        config = getattr(self, "config", None)
-        return dict(config) if isinstance(config, Mapping) else None
+    setattr(launch_async_task, _EMITS_MARK, True)
+    return launch_async_task
 
-    # ---------------------------------------------------------------- completion
 
-    def handle_task_completion(self, task: Any, task_name: str) -> None:
-        """PowerCRUD's completion handling, with the q2 id, attempt and timings on the events.
+def _completion_wrapper(handle: LifecycleMethod) -> LifecycleMethod:
+    """Wrap ``handle_task_completion``: q2 id, attempt and timings on the events it sends, and a
+    PowerCRUD bulk worker's ``False`` reported as a failure."""
 
-        A PowerCRUD bulk worker catches its own exceptions and returns ``False``; django-q2
-        records that as a success, but it is reported here as a failure.
-        """
+    @functools.wraps(handle)
+    def handle_task_completion(self: SignalEmitterMixin, task: Any, task_name: str) -> Any:
         context = {
             "q2_task_id": str(getattr(task, "id", "") or "") or None,
             "attempt": getattr(task, "attempt_count", None),
@@ -145,9 +118,77 @@ class SignalEmitterMixin:
         try:
             if self._returned_failure(task):
                 task = _FailedResult(task, self._false_result_message(task_name))
-            super().handle_task_completion(task, task_name)  # type: ignore[misc]
+            return handle(self, task, task_name)
         finally:
             _completing.reset(token)
+
+    setattr(handle_task_completion, _EMITS_MARK, True)
+    return handle_task_completion
+
+
+_WRAPPERS: dict[str, Callable[[LifecycleMethod], LifecycleMethod]] = {
+    "async_task_lifecycle": _emitting_wrapper,
+    "launch_async_task": _launching_wrapper,
+    "handle_task_completion": _completion_wrapper,
+}
+
+
+def _call_next(name: str) -> LifecycleMethod:
+    """A method that calls the next definition of ``name`` after SignalEmitterMixin in the MRO."""
+
+    def call_next(self: SignalEmitterMixin, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(super(SignalEmitterMixin, self), name, None)
+        return method(*args, **kwargs) if method is not None else None
+
+    call_next.__name__ = call_next.__qualname__ = name
+    return call_next
+
+
+class SignalEmitterMixin:
+    """Sends a powercrud-signals signal for every lifecycle transition of a PowerCRUD manager.
+
+    Add it to the bases of a bespoke ``AsyncManager`` subclass, in any position: an
+    ``async_task_lifecycle`` override keeps running exactly as before, and each transition
+    is additionally sent as a ``LifecycleEvent``.  Overrides never see the new ``started``
+    transition, which PowerCRUD itself does not send; receivers do.
+
+    Whatever the base order, ``__init_subclass__`` makes the first ``async_task_lifecycle``,
+    ``launch_async_task`` and ``handle_task_completion`` in the MRO the emitting versions,
+    wrapping a project's own override rather than replacing it.
+    """
+
+    #: django-q2 functions whose ``False`` return value means failure.
+    failure_result_funcs: frozenset[str] = POWERCRUD_BULK_TASKS
+
+    #: Static fields merged into every event's ``extra`` (e.g. ``{"app": "inventory"}``).
+    signal_extra: Mapping[str, Any] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, wrap in _WRAPPERS.items():
+            resolved = getattr(cls, name, None)
+            if resolved is not None and not getattr(resolved, _EMITS_MARK, False):
+                setattr(cls, name, wrap(resolved))
+
+    async_task_lifecycle = _emitting_wrapper(_call_next("async_task_lifecycle"))
+    launch_async_task = _launching_wrapper(_call_next("launch_async_task"))
+    handle_task_completion = _completion_wrapper(_call_next("handle_task_completion"))
+
+    def _serialise_json(self, value: Any) -> Any:
+        """PowerCRUD's conversion of task args/kwargs, made unable to raise.
+
+        PowerCRUD calls ``str()`` on values it cannot serialise, which raises for some objects
+        and then loses the whole ``create`` event; this app's converter takes over instead.
+        """
+        try:
+            return super()._serialise_json(value)  # type: ignore[misc]
+        except Exception:
+            return to_json_safe(value, app_settings.payload_policy)
+
+    def task_config(self) -> Mapping[str, Any] | None:
+        """The plain dict config workers and the hook rebuild this manager with."""
+        config = getattr(self, "config", None)
+        return dict(config) if isinstance(config, Mapping) else None
 
     def _returned_failure(self, task: Any) -> bool:
         try:
@@ -192,7 +233,11 @@ class SignalEmitterMixin:
         try:
             lifecycle_event = self.build_lifecycle_event(event, task_name, payload)
         except Exception:
-            logger.exception("event_build_failed event=%r task_name=%r", event, task_name)
+            logger.exception(
+                "event_build_failed event=%s task_name=%s",
+                safe_text(event, app_settings.payload_policy),
+                safe_text(task_name, app_settings.payload_policy),
+            )
             return
         if lifecycle_event is None:
             return
@@ -201,7 +246,11 @@ class SignalEmitterMixin:
         except ReceiverError:
             raise
         except Exception:
-            logger.exception("event_dispatch_failed kind=%s task_name=%s", event, task_name)
+            logger.exception(
+                "event_dispatch_failed kind=%s task_name=%s",
+                lifecycle_event.kind.value,
+                lifecycle_event.task_name,
+            )
 
     def build_lifecycle_event(
         self, event: Any, task_name: Any, payload: Mapping[str, Any]
@@ -209,7 +258,9 @@ class SignalEmitterMixin:
         """The LifecycleEvent for a transition, or None for an event name this app does not know."""
         kind = coerce_kind(event)
         if kind is None:
-            logger.debug("unknown_event_ignored event=%r task_name=%r", event, task_name)
+            logger.debug(
+                "unknown_event_ignored event=%s", safe_text(event, app_settings.payload_policy)
+            )
             return None
         policy = app_settings.payload_policy
         payload = dict(payload)
@@ -225,13 +276,15 @@ class SignalEmitterMixin:
             payload,
             policy=policy,
             manager=dotted_path(type(self)),
-            user_label=label_user(payload.get("user"), policy) if payload.get("user") is not None else "",
+            user_label=label_user(payload.get("user"), policy)
+            if payload.get("user") is not None
+            else "",
             affected_label=(
                 label_affected(payload.get("affected_objects"), policy)
                 if payload.get("affected_objects") is not None
                 else ""
             ),
-            context=self._event_context(str(task_name)),
+            context=self._event_context(safe_text(task_name, policy)),
         )
 
     def _format_payload(self, key: str, value: Any) -> Any:

@@ -26,7 +26,8 @@ class AbstractTaskRecord(models.Model):
     """Fields of a dashboard row; subclass it to add columns of your own."""
 
     task_name = models.CharField(_("task name"), max_length=255, unique=True)
-    status = models.CharField(
+    # NULL, not "", is "no status known yet": the status guard compares against it.
+    status = models.CharField(  # noqa: DJ001
         _("status"), max_length=16, choices=TaskStatus.choices, null=True, blank=True
     )
     message = models.TextField(_("message"), blank=True, default="")

@@ -72,12 +72,17 @@ class PayloadPolicy:
         tokens = sorted({_normalise_key(k) for k in self.redact_keys if _normalise_key(k)})
         # Frozen dataclass: derived, compiled state is stored with object.__setattr__.
         object.__setattr__(self, "_tokens", tuple(tokens))
+        # Cheap probe run before the key=value regex: a text can only hold "token=..." if it
+        # contains the first letters of some token (the regex itself costs microseconds).
+        object.__setattr__(self, "_stems", tuple(sorted({t[:3] for t in tokens})))
         object.__setattr__(self, "_secret_key_cache", {})
         if tokens:
             # In free text the same tokens may be written with '-', '_' or nothing between
             # their letters' original words ("api_key", "api-key", "apikey").
             flexible = "|".join(
-                "[-_]?".join(re.escape(ch) for ch in token) if len(token) <= 24 else re.escape(token)
+                "[-_]?".join(re.escape(ch) for ch in token)
+                if len(token) <= 24
+                else re.escape(token)
                 for token in tokens
             )
             kv = re.compile(
@@ -87,7 +92,7 @@ class PayloadPolicy:
             )
             flag = re.compile(r"(?i)^-{1,2}[\w-]*(?:" + flexible + r")[\w-]*$")
         else:
-            kv = flag = None
+            kv = flag = None  # type: ignore[assignment]
         object.__setattr__(self, "_kv_re", kv)
         object.__setattr__(self, "_flag_re", flag)
 
@@ -123,7 +128,10 @@ def scrub_text(text: str, policy: PayloadPolicy) -> str:
         text = _BEARER_RE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     kv_re: re.Pattern[str] | None = policy._kv_re  # type: ignore[attr-defined]
     if kv_re is not None and ("=" in text or ":" in text):
-        text = kv_re.sub(_mask_kv, text)
+        lowered = text.lower()
+        stems: tuple[str, ...] = policy._stems  # type: ignore[attr-defined]
+        if any(stem in lowered for stem in stems):
+            text = kv_re.sub(_mask_kv, text)
     return text
 
 
@@ -171,6 +179,8 @@ def to_json_safe(value: Any, policy: PayloadPolicy) -> Any:
     replaced by ``REDACTED``; so do the values after ``--secret-flag`` arguments and in
     ``("Authorization", "...")`` pairs; secrets inside free text are masked by ``scrub_text``.
     """
+    if value is None:
+        return None
     walker = _Walker(policy)
     try:
         return walker.convert(value, 0)
@@ -238,7 +248,9 @@ class _Walker:
         if isinstance(value, (bytes, bytearray, memoryview)):
             raw = bytes(value)
             try:
-                return scrub_text(_clean_str(raw.decode("utf-8"), self.policy.max_chars), self.policy)
+                return scrub_text(
+                    _clean_str(raw.decode("utf-8"), self.policy.max_chars), self.policy
+                )
             except UnicodeDecodeError:
                 return f"<{len(raw)} bytes>"
         if isinstance(value, PurePath):

@@ -18,6 +18,8 @@ Every receiver here swallows and logs its own errors: django-q2 sends these sign
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -60,7 +62,9 @@ class ExecutionContext:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-launching: ContextVar[LaunchContext | None] = ContextVar("powercrud_signals_launching", default=None)
+launching: ContextVar[LaunchContext | None] = ContextVar(
+    "powercrud_signals_launching", default=None
+)
 _execution: ContextVar[ExecutionContext | None] = ContextVar(
     "powercrud_signals_execution", default=None
 )
@@ -72,7 +76,7 @@ def current_execution() -> ExecutionContext | None:
 
 
 def manager_reference(task: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any] | None]:
-    """The manager dotted path and config a task package names, from our tag or PowerCRUD's kwargs."""
+    """The manager path and config a task package names (our tag, else PowerCRUD's kwargs)."""
     meta = task.get(TASK_META_KEY)
     if isinstance(meta, Mapping) and isinstance(meta.get("manager"), str):
         config = meta.get("config")
@@ -115,15 +119,15 @@ def attach_launch_metadata(sender: Any, task: dict[str, Any], **kwargs: Any) -> 
     try:
         config = dict(launch.config) if launch.config is not None else None
         task[TASK_META_KEY] = {"manager": launch.manager, "config": config}
-        kwargs = task.get("kwargs")
+        task_kwargs = task.get("kwargs")
         # PowerCRUD's bulk workers build their manager from these kwargs (and pop them, so
         # the function signature is unaffected); PowerCRUD views pass them, direct launches
         # do not, and the workers' progress would otherwise go to the base AsyncManager.
-        if _func_name(task.get("func")) in POWERCRUD_BULK_TASKS and isinstance(kwargs, dict):
-            if "manager_class" not in kwargs:
-                kwargs["manager_class"] = launch.manager
-                if config is not None:
-                    kwargs.setdefault("manager_config", config)
+        is_bulk_worker = _func_name(task.get("func")) in POWERCRUD_BULK_TASKS
+        if is_bulk_worker and isinstance(task_kwargs, dict) and "manager_class" not in task_kwargs:
+            task_kwargs["manager_class"] = launch.manager
+            if config is not None:
+                task_kwargs.setdefault("manager_config", config)
     except Exception:
         logger.exception("attach_launch_metadata_failed")
 
@@ -167,10 +171,43 @@ def finish_execution(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any
                 task_kwargs["manager_class"] = path
                 if config is not None:
                     task_kwargs.setdefault("manager_config", dict(config))
+        if task.get("sync") and "success" not in task:
+            _report_sync_failure(task)
     except Exception:
         logger.exception("finish_execution_failed task_name=%s", task.get("name"))
     finally:
         _execution.set(None)
+
+
+class _SyncFailure:
+    """The django-q2 Task a failed ``sync=True`` run would have saved.
+
+    In sync mode django-q2 re-raises a task's exception straight after this signal, so its
+    monitor never saves the Task and PowerCRUD's completion hook never runs; the failure is
+    handed to the manager's completion handling here instead, as the hook would have.
+    """
+
+    def __init__(self, task: Mapping[str, Any], error: BaseException) -> None:
+        from django.utils import timezone
+
+        self.id = task.get("id")
+        self.name = task.get("name")
+        self.func = _func_name(task.get("func"))
+        self.kwargs = task.get("kwargs")
+        self.started = task.get("started")
+        self.stopped = timezone.now()
+        self.success = False
+        self.result = f"{error} : {''.join(traceback.format_exception(error))}"
+        self.attempt_count = 1
+
+
+def _report_sync_failure(task: Mapping[str, Any]) -> None:
+    error = sys.exc_info()[1]
+    if error is None:
+        return
+    manager = resolve_signal_manager(*manager_reference(task))
+    if manager is not None:
+        manager.handle_task_completion(_SyncFailure(task, error), str(task.get("name")))  # type: ignore[attr-defined]
 
 
 def _delivery_attempt(q2_task_id: str | None) -> int | None:
@@ -180,7 +217,9 @@ def _delivery_attempt(q2_task_id: str | None) -> int | None:
     try:
         from django_q.models import Task
 
-        previous = Task.objects.filter(id=q2_task_id).values_list("attempt_count", flat=True).first()
+        previous = (
+            Task.objects.filter(id=q2_task_id).values_list("attempt_count", flat=True).first()
+        )
     except Exception:
         logger.warning("attempt_lookup_failed q2_task_id=%s", q2_task_id, exc_info=True)
         return None
@@ -201,7 +240,9 @@ def connect() -> None:
     """Connect the bridge to django-q2's signals (idempotent)."""
     from django_q import signals as q2_signals
 
-    q2_signals.pre_enqueue.connect(attach_launch_metadata, dispatch_uid="powercrud_signals.q2.launch")
+    q2_signals.pre_enqueue.connect(
+        attach_launch_metadata, dispatch_uid="powercrud_signals.q2.launch"
+    )
     q2_signals.pre_execute.connect(announce_start, dispatch_uid="powercrud_signals.q2.start")
     q2_signals.post_execute_in_worker.connect(
         finish_execution, dispatch_uid="powercrud_signals.q2.finish"

@@ -29,7 +29,9 @@ class CapturedEvents(list[LifecycleEvent]):
         events: Iterable[LifecycleEvent] = self if task_name is None else self.for_task(task_name)
         return [event.kind.value for event in events]
 
-    def assert_kinds(self, expected: Iterable[EventKind | str], task_name: str | None = None) -> None:
+    def assert_kinds(
+        self, expected: Iterable[EventKind | str], task_name: str | None = None
+    ) -> None:
         """Assert the exact sequence of kinds (for one task, if given)."""
         wanted = [EventKind(kind).value for kind in expected]
         actual = self.kinds(task_name)

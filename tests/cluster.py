@@ -7,6 +7,7 @@ POWERCRUD_SIGNALS_EVENT_LOG through the ``tests.receivers.append_event_line`` re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -119,10 +120,8 @@ class Q2Cluster:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=timeout)
         except (subprocess.TimeoutExpired, ProcessLookupError):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(timeout=10)
 
 

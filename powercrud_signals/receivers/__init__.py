@@ -103,8 +103,12 @@ def connect_configured(entries: list[Any]) -> list[ConfiguredReceiver]:
 def disconnect_configured(entries: list[Any]) -> None:
     """Undo ``connect_configured`` for the same entries."""
     for entry in entries:
-        path = entry if isinstance(entry, str) else getattr(entry, "get", lambda _k: None)("receiver")
+        path = (
+            entry if isinstance(entry, str) else getattr(entry, "get", lambda _k: None)("receiver")
+        )
         if not isinstance(path, str):
             continue
         for name in SIGNAL_NAMES:
-            getattr(lifecycle_signals, name).disconnect(dispatch_uid=f"powercrud_signals.receivers:{path}")
+            getattr(lifecycle_signals, name).disconnect(
+                dispatch_uid=f"powercrud_signals.receivers:{path}"
+            )
