@@ -116,6 +116,10 @@ def test_planted_secrets_reach_no_sink(
     ours = [r for r in records if r["extra"].get("lifecycle_event", {}).get("task_name") == name]
     assert {r["extra"]["lifecycle_event"]["kind"] for r in ours} == kinds
     assert len({r["pid"] for r in ours}) == 3
+    # The receiver that raised on every event, in every process, changed nothing: the
+    # outcome is django-q2's, and the other receiver (the event log) heard every transition.
+    assert {r["extra"]["receiver"] for r in ours} == {"tests.log_sink.raise_on_every_event"}
+    assert task.success is (not fail)
 
     assert leaks(event_log.path.read_text(encoding="utf-8")) == []
     assert leaks(log_sink.read_text(encoding="utf-8")) == []
