@@ -21,7 +21,7 @@ def ago(**delta: float) -> datetime:
 
 
 def record(status: str | None, task_name: str | None = None, **fields: Any) -> TaskRecord:
-    """A dashboard row as the persistence receiver would leave it."""
+    """A dashboard row in the given state (as the persistence receiver leaves it)."""
     name = task_name or str(uuid.uuid4())
     defaults: dict[str, Any] = {"created_at": fields.get("created_at", ago(minutes=1))}
     if status == "in_progress":
@@ -29,7 +29,11 @@ def record(status: str | None, task_name: str | None = None, **fields: Any) -> T
     defaults.update(fields)
     defaults.setdefault("updated_at", defaults["created_at"])
     defaults.setdefault("manager", MANAGER_PATH)
-    return TaskRecord.objects.create(task_name=name, status=status, **defaults)
+    # update_or_create: launching a task already wrote its row when persistence is on.
+    row, _ = TaskRecord.objects.update_or_create(
+        task_name=name, defaults={"status": status, **defaults}
+    )
+    return row
 
 
 def finished_task(
