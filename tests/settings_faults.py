@@ -28,3 +28,19 @@ Q_CLUSTER = {
 if os.environ.get("POWERCRUD_SIGNALS_FAULT_BROKER") == "redis":
     Q_CLUSTER.pop("orm", None)
     Q_CLUSTER["redis"] = REDIS_URL
+
+if os.environ.get("POWERCRUD_SIGNALS_LOG_SINK"):
+    # Every powercrud_signals record, extras included, as JSON lines (tests.log_sink).
+    from tests.settings import LOGGING
+
+    LOGGING = {
+        **LOGGING,
+        "handlers": {
+            **LOGGING["handlers"],
+            "json_sink": {"class": "tests.log_sink.JsonLinesHandler"},
+        },
+        "loggers": {
+            **LOGGING["loggers"],
+            "powercrud_signals": {"handlers": ["json_sink"], "level": "DEBUG"},
+        },
+    }
