@@ -12,6 +12,8 @@ class PowercrudSignalsConfig(AppConfig):
         from powercrud_signals import checks, q2  # noqa: F401  (checks register on import)
         from powercrud_signals.conf import app_settings
         from powercrud_signals.receivers import connect_configured
+        from powercrud_signals.receivers.persistence import connect_default
 
         q2.connect()
         connect_configured(app_settings.receivers)
+        connect_default()

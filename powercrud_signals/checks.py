@@ -15,6 +15,8 @@ Ids (documented in docs/settings.md; never reused):
 - E009 PowerCRUD's cache alias is missing or process-local (locmem/dummy), which PowerCRUD
   refuses at run time.
 - E010 ``django_q`` is not in ``INSTALLED_APPS``.
+- E020 the persistence ``MODEL`` or ``FIELD_MAP`` cannot be used (no such model or field,
+  task-name field missing or not unique).
 """
 
 from __future__ import annotations
@@ -110,6 +112,51 @@ VALIDATORS: dict[str, Validator] = {
     "FORMATTERS.payload": _is_formatter,
     "RAISE_RECEIVER_ERRORS": _is_bool,
 }
+
+
+_LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _is_log_levels(value: Any) -> str | None:
+    from powercrud_signals.events import EventKind
+
+    kinds = {kind.value for kind in EventKind}
+    if isinstance(value, Mapping) and all(
+        key in kinds
+        and (
+            (isinstance(level, str) and level.upper() in _LOG_LEVEL_NAMES)
+            or (isinstance(level, int) and not isinstance(level, bool))
+        )
+        for key, level in value.items()
+    ):
+        return None
+    return (
+        f"must map event kinds ({', '.join(sorted(kinds))}) to a level name "
+        f"({', '.join(_LOG_LEVEL_NAMES)}) or number"
+    )
+
+
+def _is_log_fields(value: Any) -> str | None:
+    from powercrud_signals.receivers.logging import LOG_FIELDS
+
+    if isinstance(value, (list, tuple)) and all(field in LOG_FIELDS for field in value):
+        return None
+    return f"must be a list of field names from: {', '.join(LOG_FIELDS)}"
+
+
+def _is_logger_name(value: Any) -> str | None:
+    return None if isinstance(value, str) and value else "must be a non-empty logger name"
+
+
+# The logging receiver's settings (powercrud_signals.receivers.logging).
+VALIDATORS.update(
+    {
+        "LOGGING": _is_mapping,
+        "LOGGING.LEVELS": _is_log_levels,
+        "LOGGING.FIELDS": _is_log_fields,
+        "LOGGING.LOGGER": _is_logger_name,
+    }
+)
 
 
 def _known_keys(prefix: str = "") -> set[str]:
@@ -340,3 +387,13 @@ def check_django_q_installed(
             id="powercrud_signals.E010",
         )
     ]
+
+
+@register(Tags.models)
+def check_persistence(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E020: the persistence model or field map cannot be used."""
+    from powercrud_signals.persistence.checks import persistence_errors
+
+    return persistence_errors()

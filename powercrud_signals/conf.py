@@ -45,7 +45,38 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Keys whose value is itself a dict of known sub-keys, merged over the defaults.
-NESTED_KEYS = ("PERSISTENCE", "FORMATTERS")
+NESTED_KEYS: tuple[str, ...] = ("PERSISTENCE", "FORMATTERS")
+
+# The logging receiver (powercrud_signals.receivers.logging); docs/receivers.md.
+DEFAULT_LOG_LEVELS: dict[str, str] = {
+    "create": "INFO",
+    "started": "INFO",
+    "progress": "DEBUG",
+    "complete": "INFO",
+    "fail": "ERROR",
+    "cleanup": "DEBUG",
+}
+DEFAULT_LOG_FIELDS: tuple[str, ...] = (
+    "task_name",
+    "kind",
+    "status",
+    "q2_task_id",
+    "attempt",
+    "manager",
+    "user_label",
+    "affected_label",
+    "message",
+    "progress",
+    "queue_wait_seconds",
+    "run_seconds",
+    "total_seconds",
+)
+DEFAULTS["LOGGING"] = {
+    "LEVELS": dict(DEFAULT_LOG_LEVELS),
+    "FIELDS": list(DEFAULT_LOG_FIELDS),
+    "LOGGER": "powercrud_signals.tasks",
+}
+NESTED_KEYS += ("LOGGING",)
 
 Formatter = Callable[[Any], Any]
 
@@ -75,7 +106,8 @@ class Settings:
 
     @property
     def persistence_enabled(self) -> bool:
-        return bool(self.persistence.get("ENABLED", True))
+        # Asked on every event by the persistence receiver: cached until settings change.
+        return _cache.persistence_enabled
 
     @property
     def progress_interval(self) -> float:
@@ -96,6 +128,14 @@ class Settings:
     @property
     def payload_policy(self) -> PayloadPolicy:
         return _cache.payload_policy
+
+    @property
+    def logging(self) -> dict[str, Any]:
+        """The logging receiver's settings; a partial ``LEVELS`` is merged over the defaults.
+
+        Cached until a setting changes (read on every event): do not modify it.
+        """
+        return _cache.logging
 
     def formatter(self, name: str) -> Formatter | None:
         """The configured ``user`` / ``affected`` / ``payload`` formatter, or None.
@@ -119,6 +159,10 @@ class _DerivedCache:
         if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 16:
             max_chars = DEFAULTS["MAX_VALUE_CHARS"]
         return PayloadPolicy(redact_keys=tuple(keys), max_chars=max_chars)
+
+    @cached_property
+    def persistence_enabled(self) -> bool:
+        return bool(Settings().persistence.get("ENABLED", True))
 
     @cached_property
     def formatters(self) -> dict[str, Formatter | None]:
@@ -147,6 +191,16 @@ class _DerivedCache:
             )
         self.formatters[name] = resolved
         return resolved
+
+    @cached_property
+    def logging(self) -> dict[str, Any]:
+        merged: dict[str, Any] = Settings()._get("LOGGING")
+        levels = dict(DEFAULT_LOG_LEVELS)
+        given = merged.get("LEVELS")
+        if isinstance(given, Mapping):
+            levels.update(given)
+        merged["LEVELS"] = levels
+        return merged
 
 
 _cache = _DerivedCache()

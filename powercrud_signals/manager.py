@@ -180,6 +180,8 @@ class SignalEmitterMixin:
         PowerCRUD calls ``str()`` on values it cannot serialise, which raises for some objects
         and then loses the whole ``create`` event; this app's converter takes over instead.
         """
+        if value is None:  # every progress event: skip PowerCRUD's json.dumps(None) round trip
+            return None
         try:
             return super()._serialise_json(value)  # type: ignore[misc]
         except Exception:

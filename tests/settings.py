@@ -110,6 +110,12 @@ if POSTGRES_AVAILABLE:
             "NAME": os.environ.get("POWERCRUD_SIGNALS_PG_TEST_NAME", "test_powercrud_signals")
         },
     }
+    # A second connection to the same PostgreSQL database: the persistence receiver's
+    # separate-connection mode (progress visible while the task's transaction is open).
+    DATABASES["postgres_dashboard"] = {
+        **DATABASES["postgres"],
+        "TEST": {"MIRROR": "postgres"},
+    }
 
 REDIS_URL = os.environ.get("POWERCRUD_SIGNALS_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -5,6 +5,11 @@ Each ``RECEIVERS`` entry is either a dotted path (connected to ``task_lifecycle`
 instantiated with no arguments, so a configurable receiver class can be listed directly.
 Connection happens once per process in ``AppConfig.ready()`` (web, worker and monitor alike)
 with a dispatch uid per entry, so it is idempotent.
+
+A receiver object may also need other signals (the metrics receiver counts ``receiver_failed``
+and measures run time on django-q2's ``post_execute_in_worker``): it says so with a
+``related_receivers()`` method returning ``(signal, callable)`` pairs, which are connected and
+disconnected together with it.
 """
 
 from __future__ import annotations
@@ -40,10 +45,14 @@ class ConfiguredReceiver:
     path: str
     receiver: Callable[..., Any]
     signals: tuple[Signal, ...]
+    related: tuple[tuple[Signal, Callable[..., Any]], ...] = ()
 
     @property
     def dispatch_uid(self) -> str:
         return f"powercrud_signals.receivers:{self.path}"
+
+    def related_uid(self, index: int) -> str:
+        return f"{self.dispatch_uid}:related:{index}"
 
 
 def resolve_entry(entry: Any) -> ConfiguredReceiver:
@@ -82,7 +91,32 @@ def resolve_entry(entry: Any) -> ConfiguredReceiver:
         path=path,
         receiver=target,
         signals=tuple(getattr(lifecycle_signals, name) for name in signal_names),
+        related=_related_receivers(path, target),
     )
+
+
+def _related_receivers(path: str, target: Any) -> tuple[tuple[Signal, Callable[..., Any]], ...]:
+    declare = getattr(target, "related_receivers", None)
+    if not callable(declare):
+        return ()
+    try:
+        pairs = tuple(declare())
+    except Exception as exc:
+        raise ConfigurationError(
+            f"RECEIVERS entry {path!r}: related_receivers() raised {type(exc).__name__}: {exc}"
+        ) from exc
+    for pair in pairs:
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], Signal)
+            and callable(pair[1])
+        ):
+            raise ConfigurationError(
+                f"RECEIVERS entry {path!r}: related_receivers() must return (signal, callable) "
+                f"pairs, got {pair!r}"
+            )
+    return pairs
 
 
 def connect_configured(entries: list[Any]) -> list[ConfiguredReceiver]:
@@ -96,6 +130,8 @@ def connect_configured(entries: list[Any]) -> list[ConfiguredReceiver]:
             continue
         for signal in configured.signals:
             signal.connect(configured.receiver, weak=False, dispatch_uid=configured.dispatch_uid)
+        for index, (signal, related) in enumerate(configured.related):
+            signal.connect(related, weak=False, dispatch_uid=configured.related_uid(index))
         connected.append(configured)
     return connected
 
@@ -112,3 +148,9 @@ def disconnect_configured(entries: list[Any]) -> None:
             getattr(lifecycle_signals, name).disconnect(
                 dispatch_uid=f"powercrud_signals.receivers:{path}"
             )
+        try:
+            configured = resolve_entry(entry)
+        except ConfigurationError:
+            continue
+        for index, (signal, _related) in enumerate(configured.related):
+            signal.disconnect(dispatch_uid=configured.related_uid(index))

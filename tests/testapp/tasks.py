@@ -20,3 +20,18 @@ def count_to(total: int, task_key: str | None = None, **kwargs: Any) -> str:
 
 def explode(task_key: str | None = None, **kwargs: Any) -> None:
     raise RuntimeError("explode was asked to fail")
+
+
+def wait_for_file(
+    path: str, timeout: float = 30.0, task_key: str | None = None, **kwargs: Any
+) -> bool:
+    """Run until ``path`` exists, so a test can look at a task while it is running."""
+    import os
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
