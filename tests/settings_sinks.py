@@ -1,6 +1,7 @@
-"""Cluster settings for the secret-search test: every powercrud_signals log record, extras
-included, goes to the JSON-lines file named by POWERCRUD_SIGNALS_LOG_SINK, and a receiver
-that raises makes the dispatcher log each event."""
+"""Cluster settings for the secret-search test: the bundled log and metrics receivers are
+connected, every powercrud_signals log record (the log receiver's entries included), extras
+included, goes to the JSON-lines file named by POWERCRUD_SIGNALS_LOG_SINK, and a receiver that
+raises makes the dispatcher log each event.  Metrics go to $PROMETHEUS_MULTIPROC_DIR."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ Q_CLUSTER = {
 
 POWERCRUD_SIGNALS = {
     **POWERCRUD_SIGNALS,
-    "RECEIVERS": [*POWERCRUD_SIGNALS["RECEIVERS"], "tests.log_sink.raise_on_every_event"],
+    "RECEIVERS": [
+        "powercrud_signals.receivers.logging.log_transition",
+        "powercrud_signals.receivers.metrics.record_transition",
+        *POWERCRUD_SIGNALS["RECEIVERS"],
+        "tests.log_sink.raise_on_every_event",
+    ],
 }
 
 LOGGING = {

@@ -1,7 +1,8 @@
 """A password, an API token and an Authorization header planted in a task's kwargs (and
 echoed by the task into its progress, result and error) reach no sink of this app: not the
-dashboard rows, not the JSON-lines event log, not any powercrud_signals log record, in any
-of the three processes (launching, worker, monitor)."""
+dashboard rows, not the JSON-lines event log, not any powercrud_signals log record (the log
+receiver's entries and the dispatcher's failure reports), not the metrics (files or scrape),
+in any of the three processes (launching, worker, monitor)."""
 
 from __future__ import annotations
 
@@ -38,15 +39,24 @@ def log_sink(cluster_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def metrics_dir(cluster_dir: Path) -> Path:
+    path = cluster_dir / "sinks-metrics"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="module")
 def sink_cluster(
     django_db_setup: None,
     django_db_blocker: Any,
     cluster_dir: Path,
     event_log: EventLog,
     log_sink: Path,
+    metrics_dir: Path,
 ) -> Iterator[Q2Cluster]:
     env = {
         **event_log_env(event_log.path),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "DJANGO_SETTINGS_MODULE": "tests.settings_sinks",
         "POWERCRUD_SIGNALS_SINK_QUEUE": QUEUE,
         LOG_SINK_ENV: str(log_sink),
@@ -60,17 +70,27 @@ def sink_cluster(
 
 @pytest.fixture
 def in_process_sinks(log_sink: Path) -> Iterator[None]:
-    """The same log sink and raising receiver in this (the launching) process."""
+    """The same sinks and receivers in this (the launching) process."""
+    from powercrud_signals.receivers.logging import log_transition
+    from powercrud_signals.receivers.metrics import record_transition
+
     logger = logging.getLogger("powercrud_signals")
     handler = JsonLinesHandler(str(log_sink))
     previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
-    task_lifecycle.connect(raise_on_every_event, dispatch_uid="test-secrets-raise")
+    receivers = {
+        "test-secrets-log": log_transition,
+        "test-secrets-metrics": record_transition,
+        "test-secrets-raise": raise_on_every_event,
+    }
+    for uid, receiver in receivers.items():
+        task_lifecycle.connect(receiver, dispatch_uid=uid, weak=False)
     try:
         yield
     finally:
-        task_lifecycle.disconnect(dispatch_uid="test-secrets-raise")
+        for uid in receivers:
+            task_lifecycle.disconnect(dispatch_uid=uid)
         logger.removeHandler(handler)
         logger.setLevel(previous)
 
@@ -90,11 +110,26 @@ def leaks(text: str) -> list[str]:
     return [secret for secret in SECRETS if secret in text]
 
 
+def metrics_text(metrics_dir: Path) -> str:
+    """What a scrape returns: the cluster processes' merged files, and this process's registry."""
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(metrics_dir))
+    return (generate_latest(registry) + generate_latest(REGISTRY)).decode("utf-8")
+
+
+def raw_files(directory: Path) -> str:
+    return "".join(p.read_bytes().decode("utf-8", "replace") for p in directory.iterdir())
+
+
 @pytest.mark.parametrize("fail", [False, True], ids=["succeeds", "fails"])
 def test_planted_secrets_reach_no_sink(
     sink_cluster: Q2Cluster,
     event_log: EventLog,
     log_sink: Path,
+    metrics_dir: Path,
     in_process_sinks: None,
     fail: bool,
 ) -> None:
@@ -118,11 +153,20 @@ def test_planted_secrets_reach_no_sink(
     assert len({r["pid"] for r in ours}) == 3
     # The receiver that raised on every event, in every process, changed nothing: the
     # outcome is django-q2's, and the other receiver (the event log) heard every transition.
-    assert {r["extra"]["receiver"] for r in ours} == {"tests.log_sink.raise_on_every_event"}
+    failures = [r for r in ours if r["logger"] == "powercrud_signals.dispatch"]
+    assert {r["extra"]["receiver"] for r in failures} == {"tests.log_sink.raise_on_every_event"}
     assert task.success is (not fail)
+    entries = [
+        r for r in records if r["logger"] == "powercrud_signals.tasks" and name in r["message"]
+    ]
+    assert len({r["pid"] for r in entries}) == 3  # the log receiver wrote in every process
+    scrape = metrics_text(metrics_dir)
+    outcome = "fail" if fail else "complete"
+    assert f'powercrud_signals_transitions_total{{kind="{outcome}"' in scrape
 
     assert leaks(event_log.path.read_text(encoding="utf-8")) == []
     assert leaks(log_sink.read_text(encoding="utf-8")) == []
+    assert leaks(scrape) == [] and leaks(raw_files(metrics_dir)) == []
     rows = serializers.serialize("json", TaskRecord.objects.all())
     assert leaks(rows) == []
 
