@@ -8,6 +8,7 @@ A ``postgres`` alias is added when PostgreSQL answers on POWERCRUD_SIGNALS_PG_HO
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import socket
 from pathlib import Path
@@ -156,6 +157,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The demo's catalogue app (a PowerCRUD CRUD view with async bulk edit and delete) for the
+# PowerCRUD integration and browser tests; PowerCRUD's default list template needs crispy.
+INSTALLED_APPS += ["crispy_forms", "crispy_tailwind", "example.catalogue"]
+CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"
+CRISPY_TEMPLATE_PACK = "tailwind"
+# PowerCRUD's packaged front-end bundle, which the catalogue's base template loads.
+STATICFILES_DIRS = [str(importlib.resources.files("powercrud").joinpath("assets"))]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -165,3 +174,15 @@ LOGGING = {
         "django_q": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+# Subprocesses started with POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE write dashboard rows
+# to that alias (the browser test: to PostgreSQL, while the bulk job's own transaction holds
+# the SQLite file's write lock).
+_dashboard_alias = os.environ.get("POWERCRUD_SIGNALS_TEST_PERSISTENCE_DATABASE")
+if _dashboard_alias:
+    # mypy typed POWERCRUD_SIGNALS from its first value, which held only a list.
+    _persistence = {"DATABASE": _dashboard_alias}
+    POWERCRUD_SIGNALS = {**POWERCRUD_SIGNALS, "PERSISTENCE": _persistence}  # type: ignore[dict-item]
+# django-q2 reads Q_CLUSTER["ALT_CLUSTERS"] when a cluster is started with Q_CLUSTER_NAME; the
+# browser test runs its own cluster on its own queue so no other cluster takes its task.
+Q_CLUSTER["ALT_CLUSTERS"] = {"pcs-browser": {}}

@@ -1,0 +1,5 @@
+from example.catalogue.views import ProductCRUDView
+
+app_name = "catalogue"
+
+urlpatterns = [*ProductCRUDView.get_urls()]

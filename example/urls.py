@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="catalogue:product-list"), name="home"),
+    path("catalogue/", include("example.catalogue.urls")),
+    path("tasks/", include("powercrud_signals.urls")),
+    path("powercrud/", include("powercrud.urls", namespace="powercrud")),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
