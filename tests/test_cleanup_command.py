@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from powercrud_signals.manager import SignalAsyncManager
+from powercrud_signals.models import TaskRecord
 from powercrud_signals.testing import capture_events
 from tests.operations_support import ago, finished_task, hold_locks, holds_locks, record, released
 
@@ -79,6 +80,8 @@ def test_recorded_outcome_is_not_sent_twice() -> None:
     assert actions(report) == {name: "released"}
     events.assert_kinds(["cleanup"], name)
     assert released(name, 4)
+    row = TaskRecord.objects.get(task_name=name)
+    assert row.status == "success" and row.cleaned_up
 
 
 def test_lost_task_is_failed_as_abandoned_and_a_running_one_kept() -> None:
@@ -96,6 +99,8 @@ def test_lost_task_is_failed_as_abandoned_and_a_running_one_kept() -> None:
     assert events.of_kind("fail")[0].extra["reason"] == "abandoned"
     assert released(lost, 5)
     assert holds_locks(running, 6)
+    statuses = dict(TaskRecord.objects.values_list("task_name", "status"))
+    assert statuses == {lost: "failed", running: "in_progress"}
 
 
 def test_without_a_dashboard_finished_tasks_are_released_without_a_second_outcome(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from powercrud_signals.manager import SignalAsyncManager
+from powercrud_signals.models import TaskRecord
 from powercrud_signals.operations.q2_state import Timing
 from powercrud_signals.operations.reconcile import reconcile_records
 from powercrud_signals.testing import capture_events
@@ -49,6 +50,7 @@ def test_queued_task_is_left_alone_however_old_its_row() -> None:
     assert list(events) == []
     assert SignalAsyncManager().get_progress(task_name) == "pending"  # progress key kept
     assert OrmQ.objects.count() == 1
+    assert TaskRecord.objects.get(task_name=task_name).status == "pending"
 
 
 def test_started_task_lost_with_its_worker_is_failed_as_abandoned() -> None:
@@ -69,6 +71,9 @@ def test_started_task_lost_with_its_worker_is_failed_as_abandoned() -> None:
     assert (fail.attempt, fail.q2_task_id) == (1, "a" * 32)
     assert fail.manager == "powercrud_signals.manager.SignalAsyncManager"
     assert released(name, 7, 8)
+    row = TaskRecord.objects.get(task_name=name)
+    assert (row.status, row.attempt) == ("failed", 1)
+    assert "abandoned" in row.message and row.failed_at is not None and row.cleaned_up
 
 
 def test_recently_started_task_may_still_be_running() -> None:
@@ -109,6 +114,7 @@ def test_never_started_task_is_abandoned_only_after_it_has_been_missing_long_eno
     assert [o.action for o in (*first.outcomes, *early.outcomes)] == ["skipped", "skipped"]
     assert [o.action for o in late.outcomes] == ["abandoned"]
     events.assert_kinds(["fail", "cleanup"], name)
+    assert TaskRecord.objects.get(task_name=name).status == "failed"
 
 
 def test_finished_task_whose_hook_never_ran_gets_its_completion_replayed() -> None:
@@ -133,6 +139,9 @@ def test_finished_task_whose_hook_never_ran_gets_its_completion_replayed() -> No
     fail = events.for_task(bad)[0]
     assert fail.status == "failed" and "boom" in fail.message
     assert released(ok, 1) and released(bad, 2)
+    rows = {r.task_name: r for r in TaskRecord.objects.filter(task_name__in=[ok, bad])}
+    assert (rows[ok].status, rows[ok].result_payload) == ("success", 3)
+    assert rows[bad].status == "failed" and "boom" in rows[bad].message
 
 
 def test_powercrud_bulk_worker_false_is_replayed_as_a_failure() -> None:
@@ -160,6 +169,9 @@ def test_finished_task_with_no_dashboard_row_is_repaired_from_the_task_table() -
     assert actions(report) == {name: "completed"}
     events.assert_kinds(["complete", "cleanup"], name)
     assert events.for_task(outside) == []
+    row = TaskRecord.objects.get(task_name=name)
+    assert (row.status, row.result_payload) == ("success", "ok")
+    assert not TaskRecord.objects.filter(task_name=outside).exists()
 
 
 def test_task_finished_moments_ago_is_left_to_its_hook() -> None:
@@ -208,6 +220,7 @@ def test_dry_run_reports_and_changes_nothing() -> None:
     assert actions(report) == {lost: "abandoned", done: "completed"}
     assert list(events) == []
     assert holds_locks(lost, 3)
+    assert set(TaskRecord.objects.values_list("status", flat=True)) == {"in_progress"}
 
 
 def test_human_output_names_each_task() -> None:
