@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from powercrud_signals.operations.q2_state import Timing
 from powercrud_signals.operations.reconcile import cleanup_active_tasks
 from tests.cluster import REPO_ROOT, EventLog, Q2Cluster, event_log_env
 from tests.conftest import require_service
+from tests.log_sink import LOG_SINK_ENV
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +37,7 @@ SLOW = "tests.testapp.ops_tasks.sleep_with_progress"
 def fault_env(event_log: EventLog, broker: str) -> dict[str, str]:
     return {
         **event_log_env(event_log.path),
+        LOG_SINK_ENV: str(event_log.path.with_name(f"faults-{broker}-log.jsonl")),
         "DJANGO_SETTINGS_MODULE": "tests.settings_faults",
         "POWERCRUD_SIGNALS_FAULT_BROKER": broker,
         "POWERCRUD_SIGNALS_FAULT_QUEUE": f"{FAULT_QUEUE}-{broker}",
@@ -192,3 +195,65 @@ def test_redis_broker_loses_a_killed_workers_task_and_reconciliation_fails_it(
     # The killed worker was replaced and the task was not run again.
     time.sleep(1)
     assert len(of_kind(event_log.events(name), "started")) == 1
+
+
+def log_records(event_log: EventLog, broker: str) -> list[dict[str, Any]]:
+    path = Path(fault_env(event_log, broker)[LOG_SINK_ENV])
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_dashboard_table_gone_during_progress_and_completion(
+    orm_cluster: Q2Cluster, event_log: EventLog
+) -> None:
+    from django.db import connection
+    from django_q.models import Task
+
+    from powercrud_signals.models import TaskRecord
+    from powercrud_signals.operations.reconcile import reconcile_records
+
+    name = launch_orm(SLOW, 3, 6, timeout=8)
+    event_log.wait_for_kind(name, "started", timeout=30)
+    wait_until(lambda: TaskRecord.objects.filter(task_name=name, status="in_progress").exists())
+
+    table = TaskRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    try:
+        events = event_log.wait_for_kind(name, "cleanup", timeout=30)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+
+    # The task finished as if nothing happened ...
+    assert Task.objects.get(name=name).success is True
+    assert [e["kind"] for e in events if e["kind"] in ("complete", "fail")] == ["complete"]
+    # ... its row could not follow ...
+    assert TaskRecord.objects.get(task_name=name).status == "in_progress"
+    # ... and each process that failed to write said so once, not once per event.
+    warnings = [
+        r
+        for r in log_records(event_log, "orm")
+        if r["logger"] == "powercrud_signals.persistence"
+        and r["level"] == "WARNING"
+        and name in r["message"]
+    ]
+    writers = {r["pid"] for r in warnings}
+    assert len(warnings) == len(writers) >= 1
+    assert writers <= {e["pid"] for e in events}
+
+    report = reconcile_records(Timing.from_cluster(margin=60), finish_grace=timedelta(0))
+
+    assert (name, "completed") in {(o.task_name, o.action) for o in report.outcomes}
+    row = TaskRecord.objects.get(task_name=name)
+    assert (row.status, row.result_payload) == ("success", "slept 3")
+    assert row.completed_at is not None
+
+
+def wait_until(condition: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
