@@ -20,7 +20,7 @@ _totals: dict[str, list[float]] = {}
 def category(sql: str) -> str:
     lowered = sql.lower()
     if "powercrud_signals_taskrecord" in lowered:
-        return "dashboard"
+        return f"dashboard {lowered.split(None, 1)[0]}"  # by statement: insert, update ...
     if "django_q_" in lowered:
         return "django_q2"
     if "testapp_" in lowered:

@@ -47,4 +47,9 @@ Q_CLUSTER = {
     "max_attempts": 1,
 }
 
+if os.environ.get("POWERCRUD_SIGNALS_SCALE_PERSISTENCE") == "off":
+    from tests.settings import POWERCRUD_SIGNALS
+
+    POWERCRUD_SIGNALS = {**POWERCRUD_SIGNALS, "PERSISTENCE": {"ENABLED": False}}
+
 connection_created.connect(install_db_timing, dispatch_uid="tests.db_timing")

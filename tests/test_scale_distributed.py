@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,21 +56,58 @@ def test_two_clusters_200_concurrent_tasks_one_correct_row_each(
 ) -> None:
     client = redis_client()
     require_service(client is not None, f"Redis at {settings.REDIS_URL}")
-    for key in client.scan_iter(match="*powercrud-signals-scale*"):
-        client.delete(key)
-    for key in client.scan_iter(match="pcs-scale:*"):
-        client.delete(key)
+    database = connections[postgres_alias].settings_dict["NAME"]
 
-    timing_dir = tmp_path / "db-timing"
+    # The peer, in the same run: the same set-up with the dashboard writer turned off, in
+    # A-B-B-A order so drift in the machine's load falls on both sides alike.
+    runs: dict[bool, list[Scenario]] = {True: [], False: []}
+    for index, persistence in enumerate((False, True, True, False)):
+        scenario = run_scenario(client, database, tmp_path / f"run-{index}", persistence)
+        assert check_rows(postgres_alias, scenario.names) == (TASKS if persistence else 0)
+        runs[persistence].append(scenario)
+
+    def median(persistence: bool, key: str) -> float:
+        return round(statistics.median(s.figures[key] for s in runs[persistence]), 3)
+
+    keys = ("tasks_per_second", "events_per_second", "dashboard_share_of_db_time")
+    report = {
+        "runs": {
+            "persistence_on": [s.figures for s in runs[True]],
+            "persistence_off": [s.figures for s in runs[False]],
+        },
+        "median_on": {key: median(True, key) for key in keys},
+        "median_off": {key: median(False, key) for key in keys},
+    }
+    report["tasks_per_second_ratio_on_to_off"] = round(
+        report["median_on"]["tasks_per_second"] / report["median_off"]["tasks_per_second"], 2
+    )
+    print("\nscale report:", json.dumps(report, indent=2))
+    (REPO_ROOT / ".pytest-tmp" / "scale-report.json").write_text(json.dumps(report, indent=2))
+
+
+@dataclass
+class Scenario:
+    names: list[str]
+    figures: dict[str, Any]
+
+
+def run_scenario(client: Any, database: str, workdir: Path, persistence: bool) -> Scenario:
+    """Two clusters, one launching process, TASKS tasks; every transition checked."""
+    for pattern in ("*powercrud-signals-scale*", "pcs-scale:*"):
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
+    workdir.mkdir()
+    timing_dir = workdir / "db-timing"
     timing_dir.mkdir()
-    events = EventLog(tmp_path / "events.jsonl")
+    events = EventLog(workdir / "events.jsonl")
     env = {
         "DJANGO_SETTINGS_MODULE": "tests.settings_scale",
-        "POWERCRUD_SIGNALS_SCALE_DB": connections[postgres_alias].settings_dict["NAME"],
+        "POWERCRUD_SIGNALS_SCALE_DB": database,
+        "POWERCRUD_SIGNALS_SCALE_PERSISTENCE": "on" if persistence else "off",
         EVENT_LOG_ENV: str(events.path),
         DB_TIMING_ENV: str(timing_dir),
     }
-    clusters = [Q2Cluster(tmp_path, env=env, name=name) for name in ("scale-a", "scale-b")]
+    clusters = [Q2Cluster(workdir, env=env, name=name) for name in ("scale-a", "scale-b")]
     try:
         for cluster in clusters:
             cluster.start()
@@ -87,7 +126,7 @@ def test_two_clusters_200_concurrent_tasks_one_correct_row_each(
         def all_cleaned(evs: list[dict[str, Any]]) -> bool:
             return Counter(e["kind"] for e in evs)["cleanup"] >= TASKS
 
-        final = events.wait_for(all_cleaned, timeout=150)
+        final = events.wait_for(all_cleaned, timeout=120)
         worker_pids = [descendants(cluster) for cluster in clusters]
     finally:
         for cluster in clusters:
@@ -103,12 +142,7 @@ def test_two_clusters_200_concurrent_tasks_one_correct_row_each(
     # Both clusters did work.
     started_pids = {e["pid"] for e in final if e["kind"] == "started"}
     assert all(started_pids & pids for pids in worker_pids), (started_pids, worker_pids)
-
-    rows = check_rows(postgres_alias, names)
-
-    report = figures(final, read_totals(str(timing_dir)), rows)
-    print("\nscale report:", json.dumps(report, indent=2))
-    (REPO_ROOT / ".pytest-tmp" / "scale-report.json").write_text(json.dumps(report, indent=2))
+    return Scenario(names, figures(final, read_totals(str(timing_dir))))
 
 
 def descendants(cluster: Q2Cluster) -> set[int]:
@@ -128,7 +162,7 @@ def descendants(cluster: Q2Cluster) -> set[int]:
 
 
 def check_rows(alias: str, names: list[str]) -> int:
-    """Exactly one correct row per task (once the persistence receiver is connected)."""
+    """How many rows the tasks have; when they have any, exactly one correct row each."""
     from powercrud_signals.models import TaskRecord
 
     rows = list(TaskRecord.objects.using(alias).filter(task_name__in=names))
@@ -144,22 +178,18 @@ def check_rows(alias: str, names: list[str]) -> int:
     return len(rows)
 
 
-def figures(
-    events: list[dict[str, Any]], db: dict[str, dict[str, float]], rows: int
-) -> dict[str, Any]:
+def figures(events: list[dict[str, Any]], db: dict[str, dict[str, float]]) -> dict[str, Any]:
     stamps = [datetime.fromisoformat(e["timestamp"]) for e in events]
     wall = (max(stamps) - min(stamps)).total_seconds()
     total_db = sum(entry["seconds"] for entry in db.values()) or 1.0
+    dashboard = sum(v["seconds"] for k, v in db.items() if k.startswith("dashboard"))
     return {
         "tasks": TASKS,
         "events": len(events),
-        "rows": rows,
         "wall_seconds": round(wall, 2),
         "tasks_per_second": round(TASKS / wall, 1),
         "events_per_second": round(len(events) / wall, 1),
         "db_seconds": {k: round(v["seconds"], 3) for k, v in db.items()},
         "db_queries": {k: int(v["queries"]) for k, v in db.items()},
-        "dashboard_share_of_db_time": round(
-            db.get("dashboard", {}).get("seconds", 0) / total_db, 3
-        ),
+        "dashboard_share_of_db_time": round(dashboard / total_db, 3),
     }
