@@ -137,3 +137,22 @@ def test_disabled_persistence_prunes_nothing(settings: Any) -> None:
 
     assert "nothing to prune" in output
     assert TaskRecord.objects.count() == 1
+
+
+def test_a_projects_own_dashboard_model_is_pruned_through_its_field_map(settings: Any) -> None:
+    from tests.testapp.models import AsyncTaskRecord
+
+    settings.POWERCRUD_SIGNALS = {
+        **settings.POWERCRUD_SIGNALS,
+        "PERSISTENCE": {"MODEL": "testapp.AsyncTaskRecord", "FIELD_MAP": {"status": "status"}},
+    }
+    old = AsyncTaskRecord.objects.create(task_name="old", status="success")
+    AsyncTaskRecord.objects.create(task_name="new", status="success")
+    running = AsyncTaskRecord.objects.create(task_name="running", status="in_progress")
+    # auto_now columns: backdate with an update, as time would.
+    AsyncTaskRecord.objects.filter(pk__in=[old.pk, running.pk]).update(updated_at=ago(days=90))
+
+    output = prune()
+
+    assert set(AsyncTaskRecord.objects.values_list("task_name", flat=True)) == {"new", "running"}
+    assert "testapp.AsyncTaskRecord: deleted 1 row(s)" in output

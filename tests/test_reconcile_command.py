@@ -232,3 +232,23 @@ def test_human_output_names_each_task() -> None:
 
     assert "1 task(s) inspected (ORM broker)" in out.getvalue()
     assert f"{name}: abandoned" in out.getvalue()
+
+
+def test_a_projects_own_dashboard_model_is_reconciled(settings: Any) -> None:
+    from tests.testapp.models import AsyncTaskRecord
+
+    settings.POWERCRUD_SIGNALS = {
+        **settings.POWERCRUD_SIGNALS,
+        "PERSISTENCE": {"MODEL": "testapp.AsyncTaskRecord"},
+    }
+    name = str(uuid.uuid4())
+    AsyncTaskRecord.objects.create(task_name=name, status="in_progress")
+    finished_task(name, success=True, result="fine")
+
+    with capture_events() as events:
+        report = reconcile()
+
+    assert actions(report) == {name: "completed"}
+    events.assert_kinds(["complete", "cleanup"], name)
+    row = AsyncTaskRecord.objects.get(task_name=name)
+    assert (row.status, row.result_payload, row.cleaned_up) == ("success", "fine", True)

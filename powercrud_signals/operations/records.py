@@ -1,10 +1,9 @@
 """Read access to the dashboard model for the operations commands.
 
-Columns are found through ``PERSISTENCE["FIELD_MAP"]`` (the logical names PowerCRUD's
-``AsyncDashboardConfig`` uses, plus ``created_at``/``started_at``/``updated_at``/``attempt``/
-``q2_task_id``/``manager``), so a project's own ``AsyncTaskRecord`` table works too.  A logical
-name whose column the model lacks is simply not used.  Writes are never made here: rows change
-only through events, so every receiver sees what the commands do.
+Columns are found through ``PERSISTENCE["FIELD_MAP"]``, resolved exactly as the persistence
+receiver resolves it (``persistence.fieldmap``), so a project's own ``AsyncTaskRecord`` table
+works too.  A logical name whose field the model lacks is simply not used.  Writes are never
+made here: rows change only through events, so every receiver sees what the commands do.
 """
 
 from __future__ import annotations
@@ -12,24 +11,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router
 
 from powercrud_signals.conf import app_settings
 from powercrud_signals.exceptions import ConfigurationError
+from powercrud_signals.persistence.fieldmap import resolve_field_map
 
-DEFAULT_COLUMNS = {
-    "task_name": "task_name",
-    "status": "status",
-    "created_at": "created_at",
-    "started_at": "started_at",
-    "updated_at": "updated_at",
-    "completed_at": "completed_at",
-    "failed_at": "failed_at",
-    "attempt": "attempt",
-    "q2_task_id": "q2_task_id",
-    "manager": "manager",
-}
+# The logical names (see persistence.fieldmap) the operations commands read.
+USED_COLUMNS = frozenset(
+    {
+        "task_name",
+        "status",
+        "created_at",
+        "started_at",
+        "updated_at",
+        "completed_at",
+        "failed_at",
+        "attempt",
+        "q2_task_id",
+        "manager",
+    }
+)
 
 
 class DashboardTable:
@@ -44,24 +46,14 @@ class DashboardTable:
             raise ConfigurationError(
                 f"POWERCRUD_SIGNALS['PERSISTENCE']['MODEL'] = {label!r} is not an installed model"
             ) from exc
-        field_map = persistence.get("FIELD_MAP") or {}
-        self.columns: dict[str, str] = {}
-        for logical, default in DEFAULT_COLUMNS.items():
-            column = field_map.get(logical, default)
-            if column and self._has_field(column):
-                self.columns[logical] = column
-        if "task_name" not in self.columns:
-            raise ConfigurationError(
-                f"{label} has no task name column; map it with FIELD_MAP['task_name']"
-            )
+        # The persistence receiver's own resolution, so both read the same columns.
+        field_map = resolve_field_map(self.model, persistence.get("FIELD_MAP") or {})
+        self.columns: dict[str, str] = {
+            logical: mapped.field.name
+            for logical, mapped in field_map.columns.items()
+            if logical in USED_COLUMNS
+        }
         self.alias: str = persistence.get("DATABASE") or router.db_for_write(self.model)
-
-    def _has_field(self, name: str) -> bool:
-        try:
-            self.model._meta.get_field(name)
-        except FieldDoesNotExist:
-            return False
-        return True
 
     def col(self, logical: str) -> str | None:
         return self.columns.get(logical)
