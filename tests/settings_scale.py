@@ -13,7 +13,7 @@ from django.db.backends.signals import connection_created
 
 from tests.db_timing import install as install_db_timing
 from tests.settings import *  # noqa: F403
-from tests.settings import PG_HOST, PG_PORT, Q_CLUSTER, REDIS_URL
+from tests.settings import PG_HOST, PG_PORT, POWERCRUD_SIGNALS, Q_CLUSTER, REDIS_URL
 
 DATABASES = {
     "default": {
@@ -48,8 +48,20 @@ Q_CLUSTER = {
 }
 
 if os.environ.get("POWERCRUD_SIGNALS_SCALE_PERSISTENCE") == "off":
-    from tests.settings import POWERCRUD_SIGNALS
-
     POWERCRUD_SIGNALS = {**POWERCRUD_SIGNALS, "PERSISTENCE": {"ENABLED": False}}
+
+if os.environ.get("POWERCRUD_SIGNALS_SCALE_DASHBOARD_ASYNC_COMMIT"):
+    # An experiment for docs/operations.md: the dashboard on its own connection to the same
+    # database, committing without waiting for the WAL flush (a crash may lose the last
+    # dashboard writes, which reconciliation repairs; django-q2's own writes stay durable).
+    DATABASES["dashboard"] = {
+        **DATABASES["default"],
+        "OPTIONS": {"options": "-c synchronous_commit=off"},
+        "TEST": {"MIRROR": "default"},
+    }
+    POWERCRUD_SIGNALS = {
+        **POWERCRUD_SIGNALS,
+        "PERSISTENCE": {**POWERCRUD_SIGNALS.get("PERSISTENCE", {}), "DATABASE": "dashboard"},
+    }
 
 connection_created.connect(install_db_timing, dispatch_uid="tests.db_timing")
