@@ -70,9 +70,15 @@ def sink_cluster(
 
 @pytest.fixture
 def in_process_sinks(log_sink: Path) -> Iterator[None]:
-    """The same sinks and receivers in this (the launching) process."""
+    """The same sinks and receivers in this (the launching) process; structlog as a project
+    that never configured it has it (another test may have), so entries go to stdlib logging
+    as in the cluster processes."""
+    import structlog
+
     from powercrud_signals.receivers.logging import log_transition
     from powercrud_signals.receivers.metrics import record_transition
+
+    structlog.reset_defaults()
 
     logger = logging.getLogger("powercrud_signals")
     handler = JsonLinesHandler(str(log_sink))
@@ -93,6 +99,7 @@ def in_process_sinks(log_sink: Path) -> Iterator[None]:
             task_lifecycle.disconnect(dispatch_uid=uid)
         logger.removeHandler(handler)
         logger.setLevel(previous)
+        structlog.reset_defaults()
 
 
 def launch(fail: bool) -> str:
