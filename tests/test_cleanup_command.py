@@ -19,6 +19,14 @@ from tests.operations_support import ago, finished_task, hold_locks, holds_locks
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """PowerCRUD's active-task set lives in the cache, which outlives other tests' rows."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+
+
 def cleanup(*args: str) -> dict[str, Any]:
     out = StringIO()
     call_command("cleanup_async_tasks", "--json", *args, stdout=out)

@@ -139,9 +139,9 @@ def test_orm_broker_redelivers_a_killed_workers_task_and_reconciliation_leaves_i
     time.sleep(1)
     killed = cleanup_active_tasks(timing)
 
-    for report in (running, killed):
-        assert [(o.task_name, o.action, o.reason) for o in report.outcomes] == [
-            (name, "skipped", "queued in the broker")
+    for report in (running, killed):  # (other tests' tasks may share the active set)
+        assert [(o.action, o.reason) for o in report.outcomes if o.task_name == name] == [
+            ("skipped", "queued in the broker")
         ]
     assert SignalAsyncManager().check_conflict({"testapp.Book": [41]}) == {41}
     # django-q2 hands the package to another worker once its lock expires.
@@ -183,8 +183,8 @@ def test_redis_broker_loses_a_killed_workers_task_and_reconciliation_fails_it(
     time.sleep(3.5)
     second = run_command(event_log, "cleanup_async_tasks", *options)
 
-    assert [(t["task_name"], t["action"]) for t in first["tasks"]] == [(name, "skipped")]
-    assert [(t["task_name"], t["action"]) for t in second["tasks"]] == [(name, "abandoned")]
+    assert [t["action"] for t in first["tasks"] if t["task_name"] == name] == ["skipped"]
+    assert [t["action"] for t in second["tasks"] if t["task_name"] == name] == ["abandoned"]
     assert second["broker"] == "Redis"
     events = event_log.wait_for(lambda evs: bool(of_kind(evs, "cleanup")), name, timeout=10)
     fail = of_kind(events, "fail")
