@@ -6,14 +6,15 @@
    persistence receiver (bundled TaskRecord, default settings), and PowerCRUD's own
    ``ModelTrackingAsyncManager`` on the AsyncTaskRecord-shaped test model.  Medians of
    several runs, microseconds per event, dashboard statements per task.
-2. PowerCRUD's real ``bulk_update_task`` on 1,000 records through a real qcluster, with
-   persistence on and off (alternating blocks); the worker's time from ``started`` to the
-   function's return, medians.
+2. PowerCRUD's real ``bulk_update_task`` on 1,000 records through real qclusters, one with
+   persistence on and one off, side by side on their own queues, tasks sent alternately;
+   the worker's time from ``started`` to the function's return, medians.
 
 Part 1 runs twice, in subprocesses: on Django's default SQLite options (rollback journal,
 synchronous=FULL) and on the test settings' WAL + synchronous=NORMAL.
 
-Options: --events N, --runs R, --peer-runs R, --e2e-runs R, --skip-e2e.
+Options: --events N, --runs R, --peer-runs R, --e2e-runs R, --skip-e2e, --aa (part 2 with
+persistence off in both clusters: the noise floor of the comparison).
 """
 
 from __future__ import annotations
@@ -56,8 +57,15 @@ Emit = Callable[..., None]
 def stream(emit: Emit, task: str, events: int) -> dict[str, float]:
     """Send one task's stream; seconds per phase."""
     t0 = time.perf_counter()
-    emit("create", task, status="pending", message="Task queued", user=None,
-         task_args=["testapp.Book", [1, 2, 3]], task_kwargs={"fields": ["pages"]})
+    emit(
+        "create",
+        task,
+        status="pending",
+        message="Task queued",
+        user=None,
+        task_args=["testapp.Book", [1, 2, 3]],
+        task_kwargs={"fields": ["pages"]},
+    )
     emit("started", task, status="in_progress", message="Task started")
     t1 = time.perf_counter()
     for index in range(1, events + 1):
@@ -136,55 +144,74 @@ def event_stream_benchmark(events: int, runs: int, peer_runs: int) -> list[dict[
 # ---------------------------------------------------------------- end to end
 
 
-def bulk_update_benchmark(runs: int) -> dict[str, list[float]]:
-    from django_q.models import Task
-
+def bulk_update_benchmark(runs: int, aa: bool = False) -> dict[str, list[float]]:
+    """Two clusters side by side (persistence on / off, own queues); tasks sent alternately,
+    one at a time, after one discarded warm-up each."""
     from tests.cluster import Q2Cluster
 
     books = Book.objects.bulk_create(Book(title=f"Book {i}", pages=10) for i in range(1000))
     ids = [book.pk for book in books]
     started_file = WORK_DIR / "started.txt"
     started_file.touch()
-    durations: dict[str, list[float]] = {"on": [], "off": []}
-    value = 100
-    for block in ("on", "off", "on", "off"):
-        cluster = Q2Cluster(
+    clusters = {
+        mode: Q2Cluster(
             WORK_DIR,
             env={
-                "BENCH_PERSISTENCE": "1" if block == "on" else "0",
+                "BENCH_PERSISTENCE": "1" if mode == "on" and not aa else "0",
+                "BENCH_CLUSTER": f"bench-{mode}",
                 "BENCH_STARTED_FILE": str(started_file),
             },
-            name=f"cluster-{block}",
-        ).start()
-        try:
-            for _ in range(runs):
-                value += 1
-                task = SignalAsyncManager().launch_async_task(
-                    "powercrud.tasks.bulk_update_task",
-                    "testapp.Book",
-                    ids,
-                    None,
-                    ["pages"],
-                    ["pages"],
-                    [{"field": "pages", "value": value, "info": {"type": "PositiveIntegerField"}}],
-                )
-                deadline = time.monotonic() + 300
-                while not Task.objects.filter(name=task).exists():
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"bulk update {task} did not finish")
-                    time.sleep(0.05)
-                record = Task.objects.get(name=task)
-                assert record.success and record.result is True, record.result
-                started = {
-                    line.split()[0]: float(line.split()[1])
-                    for line in started_file.read_text().splitlines()
-                }[task]
-                durations[block].append(record.stopped.timestamp() - started)
-                if block == "on":
-                    wait_for_dashboard(task)
-        finally:
+            name=f"cluster-{mode}",
+        )
+        for mode in ("on", "off")
+    }
+    durations: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        for cluster in clusters.values():
+            cluster.start()
+        for index in range(runs + 1):
+            for mode in ("on", "off") if index % 2 else ("off", "on"):
+                duration = run_bulk_update(ids, f"bench-{mode}", 100 + index, started_file)
+                if mode == "on" and not aa:
+                    wait_for_dashboard(duration[0])
+                if index:  # the first round warms both clusters up
+                    durations[mode].append(duration[1])
+    finally:
+        for cluster in clusters.values():
             cluster.stop()
     return durations
+
+
+def run_bulk_update(
+    ids: list[int], cluster: str, value: int, started_file: Path
+) -> tuple[str, float]:
+    """(task name, seconds from the worker's ``started`` to the function's return)."""
+    from django_q.conf import Conf
+    from django_q.models import Task
+
+    # django-q2 signs a task with the cluster name as salt and queues it under that name:
+    # launch as if this process belonged to the target cluster.
+    Conf.PREFIX = Conf.CLUSTER_NAME = cluster
+    task = SignalAsyncManager().launch_async_task(
+        "powercrud.tasks.bulk_update_task",
+        "testapp.Book",
+        ids,
+        None,
+        ["pages"],
+        ["pages"],
+        [{"field": "pages", "value": value, "info": {"type": "PositiveIntegerField"}}],
+    )
+    deadline = time.monotonic() + 300
+    while not Task.objects.filter(name=task).exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"bulk update {task} did not finish")
+        time.sleep(0.02)
+    record = Task.objects.get(name=task)
+    assert record.success and record.result is True, record.result
+    started = {
+        line.split()[0]: float(line.split()[1]) for line in started_file.read_text().splitlines()
+    }[task]
+    return task, record.stopped.timestamp() - started
 
 
 def wait_for_dashboard(task: str) -> None:
@@ -231,10 +258,19 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--peer-runs", type=int, default=3)
-    parser.add_argument("--e2e-runs", type=int, default=3)
+    parser.add_argument("--e2e-runs", type=int, default=15)
     parser.add_argument("--skip-e2e", action="store_true")
-    parser.add_argument("--sqlite", choices=["wal", "plain"], default=None,
-                        help="run only part 1 on this SQLite configuration")
+    parser.add_argument(
+        "--aa",
+        action="store_true",
+        help="part 2 with persistence off in both clusters (noise floor)",
+    )
+    parser.add_argument(
+        "--sqlite",
+        choices=["wal", "plain"],
+        default=None,
+        help="run only part 1 on this SQLite configuration",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -244,17 +280,24 @@ def main() -> None:
         return
     import subprocess
 
-    passthrough = ["--events", str(args.events), "--runs", str(args.runs),
-                   "--peer-runs", str(args.peer_runs)]
+    passthrough = [
+        "--events",
+        str(args.events),
+        "--runs",
+        str(args.runs),
+        "--peer-runs",
+        str(args.peer_runs),
+    ]
     for mode in ("plain", "wal"):
         subprocess.run([sys.executable, __file__, "--sqlite", mode, *passthrough], check=True)
     if args.skip_e2e:
         return
     print(
-        f"\n2. PowerCRUD bulk_update_task, 1,000 Books, real qcluster, SQLite WAL "
-        f"({args.e2e_runs} runs x 2 blocks per mode; worker time from started to return)"
+        f"\n2. PowerCRUD bulk_update_task, 1,000 Books, two real qclusters (persistence on / off) "
+        f"side by side, SQLite WAL, {args.e2e_runs} runs each, alternating; worker time from "
+        f"started to the function's return"
     )
-    durations = bulk_update_benchmark(args.e2e_runs)
+    durations = bulk_update_benchmark(args.e2e_runs, aa=args.aa)
     on, off = statistics.median(durations["on"]), statistics.median(durations["off"])
     print(f"persistence on : median {on:.3f} s  runs {[round(d, 3) for d in durations['on']]}")
     print(f"persistence off: median {off:.3f} s  runs {[round(d, 3) for d in durations['off']]}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from tests.settings import *  # noqa: F403
-from tests.settings import DATABASES
+from tests.settings import DATABASES, Q_CLUSTER
 
 DATABASES = {"default": dict(DATABASES["default"])}
 if os.environ.get("BENCH_SQLITE") == "plain":
@@ -20,3 +20,7 @@ POWERCRUD_SIGNALS = {
     "PERSISTENCE": {"ENABLED": os.environ.get("BENCH_PERSISTENCE", "1") == "1"},
     "RECEIVERS": [{"receiver": "bench.timing.note_started", "signals": ["task_started"]}],
 }
+
+# The end-to-end comparison runs a persistence-on and a persistence-off cluster side by side,
+# each on its own queue, and sends tasks to them alternately.
+Q_CLUSTER = {**Q_CLUSTER, "name": os.environ.get("BENCH_CLUSTER", Q_CLUSTER["name"])}

@@ -60,28 +60,20 @@ _RANK = {Status.PENDING: 0, Status.IN_PROGRESS: 1, Status.SUCCESS: 2, Status.FAI
 _KIND_ALIASES = {"error": EventKind.FAIL}
 
 
+# Plain dict look-ups: calling the enum (``Status(value)``) costs several times more, and
+# these run for every progress event.
+_KIND_BY_NAME: dict[str, EventKind] = {kind.value: kind for kind in EventKind} | _KIND_ALIASES
+_STATUS_BY_VALUE: dict[str, Status] = {status.value: status for status in Status}
+
+
 def coerce_kind(value: object) -> EventKind | None:
     """The EventKind for a PowerCRUD event name, or None for a name this app does not know."""
-    if isinstance(value, EventKind):
-        return value
-    if isinstance(value, str):
-        try:
-            return EventKind(value)
-        except ValueError:
-            return _KIND_ALIASES.get(value)
-    return None
+    return _KIND_BY_NAME.get(value) if isinstance(value, str) else None
 
 
 def coerce_status(value: object) -> Status | None:
     """The Status for a PowerCRUD status value; None for None or anything unrecognised."""
-    if isinstance(value, Status):
-        return value
-    if isinstance(value, str):
-        try:
-            return Status(value)
-        except ValueError:
-            return None
-    return None
+    return _STATUS_BY_VALUE.get(value) if isinstance(value, str) else None
 
 
 def status_rank(status: Status | None) -> int:
@@ -249,8 +241,9 @@ def build_event(
     """Turn PowerCRUD's ``async_task_lifecycle`` keyword arguments into a LifecycleEvent.
 
     ``context`` carries what the emitting process knows beyond the payload (q2 id, attempt,
-    extra fields); payload values win over it.  Never raises for any payload content: every
-    value goes through the policy's JSON-safe conversion and redaction.
+    extra fields); payload values win over it.  ``context["extra"]`` must already be JSON-safe
+    (emitters convert it once per task, not once per event).  Never raises for any payload
+    content: every payload value goes through the policy's JSON-safe conversion and redaction.
     """
     context = context or {}
     status = coerce_status(payload.get("status"))
@@ -271,17 +264,20 @@ def build_event(
     elif timezone.is_naive(timestamp):
         timestamp = timezone.make_aware(timestamp, timezone.get_default_timezone())
 
-    extra: dict[str, Any] = dict(context.get("extra") or ())
+    payload_extra: dict[str, Any] = {}
     given_extra = payload.get("extra")
     if isinstance(given_extra, Mapping):
-        extra.update(given_extra)
+        payload_extra.update(given_extra)
     elif given_extra is not None:
-        extra["extra"] = given_extra
+        payload_extra["extra"] = given_extra
     raw_status = payload.get("status")
     if raw_status is not None and status is None:
-        extra["raw_status"] = raw_status
+        payload_extra["raw_status"] = raw_status
     for key in payload.keys() - _KNOWN_PAYLOAD_KEYS:
-        extra[str(key)] = payload[key]
+        payload_extra[str(key)] = payload[key]
+    extra: dict[str, Any] = dict(context.get("extra") or ())
+    if payload_extra:
+        extra.update(to_json_safe(payload_extra, policy))
 
     q2_id = _first_present(
         payload.get("django_q2_task_id"), payload.get("q2_task_id"), context.get("q2_task_id")
@@ -311,7 +307,7 @@ def build_event(
         q2_task_id=safe_text(q2_id, policy) if q2_id is not None else None,
         attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None,
         manager=manager,
-        extra=to_json_safe(extra, policy) if extra else {},
+        extra=extra,
     )
 
 

@@ -21,7 +21,7 @@ from powercrud_signals.conf import app_settings
 from powercrud_signals.events import EventKind, LifecycleEvent, Status, build_event, coerce_kind
 from powercrud_signals.exceptions import ConfigurationError, ReceiverError
 from powercrud_signals.labels import label_affected, label_user
-from powercrud_signals.payloads import safe_text, to_json_safe
+from powercrud_signals.payloads import present_json_safe, safe_text, to_json_safe
 from powercrud_signals.signals import send_event
 
 __all__ = [
@@ -35,6 +35,9 @@ __all__ = [
 logger = logging.getLogger("powercrud_signals.manager")
 
 POWERCRUD_BULK_TASKS = q2.POWERCRUD_BULK_TASKS
+
+# Payload values the ``payload`` formatter applies to.
+_FORMATTED_KEYS = ("task_args", "task_kwargs", "result")
 
 # PowerCRUD plumbing passed through the task's kwargs; not the task's own arguments.
 _PLUMBING_KWARGS = frozenset({"manager_class", "manager_config", "task_key"})
@@ -108,11 +111,15 @@ def _completion_wrapper(handle: LifecycleMethod) -> LifecycleMethod:
             "q2_task_id": str(getattr(task, "id", "") or "") or None,
             "attempt": getattr(task, "attempt_count", None),
             "task_name": task_name,
-            "extra": {
-                "func": getattr(task, "func", None),
-                "queued_at": getattr(task, "started", None),
-                "finished_at": getattr(task, "stopped", None),
-            },
+            # JSON-safe once here, reused by every event of this completion.
+            "extra": present_json_safe(
+                {
+                    "func": getattr(task, "func", None),
+                    "queued_at": getattr(task, "started", None),
+                    "finished_at": getattr(task, "stopped", None),
+                },
+                app_settings.payload_policy,
+            ),
         }
         token = _completing.set(context)
         try:
@@ -265,19 +272,24 @@ class SignalEmitterMixin:
             )
             return None
         policy = app_settings.payload_policy
-        payload = dict(payload)
-        for key in ("task_args", "task_kwargs", "result"):
-            if payload.get(key) is not None:
-                payload[key] = self._format_payload(key, payload[key])
-        kwargs = payload.get("task_kwargs")
-        if isinstance(kwargs, Mapping):
-            payload["task_kwargs"] = {k: v for k, v in kwargs.items() if k not in _PLUMBING_KWARGS}
+        # Progress events carry none of these; copy the payload only when one is there.
+        if any(payload.get(key) is not None for key in _FORMATTED_KEYS):
+            payload = dict(payload)
+            for key in _FORMATTED_KEYS:
+                if payload.get(key) is not None:
+                    payload[key] = self._format_payload(key, payload[key])
+            kwargs = payload.get("task_kwargs")
+            if isinstance(kwargs, Mapping):
+                payload["task_kwargs"] = {
+                    k: v for k, v in kwargs.items() if k not in _PLUMBING_KWARGS
+                }
+        name = safe_text(task_name, policy)
         return build_event(
             kind,
-            task_name,
+            name,
             payload,
             policy=policy,
-            manager=dotted_path(type(self)),
+            manager=self._manager_path(),
             user_label=label_user(payload.get("user"), policy)
             if payload.get("user") is not None
             else "",
@@ -286,7 +298,7 @@ class SignalEmitterMixin:
                 if payload.get("affected_objects") is not None
                 else ""
             ),
-            context=self._event_context(safe_text(task_name, policy)),
+            context=self._event_context(name),
         )
 
     def _format_payload(self, key: str, value: Any) -> Any:
@@ -303,22 +315,42 @@ class SignalEmitterMixin:
             logger.warning("payload_formatter_failed field=%s", key, exc_info=True)
             return value
 
+    def _manager_path(self) -> str:
+        path: str | None = self.__dict__.get("_powercrud_signals_path")
+        if path is None:
+            path = self.__dict__["_powercrud_signals_path"] = dotted_path(type(self))
+        return path
+
+    def _static_extra(self) -> dict[str, Any]:
+        """``signal_extra`` and the config's ``extra``, made JSON-safe once per manager."""
+        cached: dict[str, Any] | None = self.__dict__.get("_powercrud_signals_extra")
+        if cached is None:
+            extra: dict[str, Any] = dict(self.signal_extra)
+            config = getattr(self, "config", None)
+            if isinstance(config, Mapping) and isinstance(config.get("extra"), Mapping):
+                extra.update(config["extra"])
+            cached = to_json_safe(extra, app_settings.payload_policy) if extra else {}
+            self.__dict__["_powercrud_signals_extra"] = cached
+        return cached  # type: ignore[return-value]
+
     def _event_context(self, task_name: str) -> dict[str, Any]:
-        extra: dict[str, Any] = dict(self.signal_extra)
-        config = getattr(self, "config", None)
-        if isinstance(config, Mapping) and isinstance(config.get("extra"), Mapping):
-            extra.update(config["extra"])
-        context: dict[str, Any] = {"extra": extra}
+        """q2 id, attempt and JSON-safe extra fields this process knows for ``task_name``."""
+        static = self._static_extra()
         completing = _completing.get()
         if completing is not None and completing.get("task_name") == task_name:
-            context.update(q2_task_id=completing["q2_task_id"], attempt=completing["attempt"])
-            extra.update({k: v for k, v in completing["extra"].items() if v is not None})
-            return context
+            return {
+                "q2_task_id": completing["q2_task_id"],
+                "attempt": completing["attempt"],
+                "extra": {**static, **completing["extra"]},
+            }
         execution = q2.current_execution()
         if execution is not None and execution.task_name == task_name:
-            context.update(q2_task_id=execution.q2_task_id, attempt=execution.attempt)
-            extra.update({k: v for k, v in execution.extra.items() if v is not None})
-        return context
+            return {
+                "q2_task_id": execution.q2_task_id,
+                "attempt": execution.attempt,
+                "extra": {**static, **execution.extra} if static else execution.extra,
+            }
+        return {"extra": static}
 
 
 class _FailedResult:

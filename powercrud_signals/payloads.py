@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_REDACT_KEYS",
     "REDACTED",
     "PayloadPolicy",
+    "present_json_safe",
     "safe_text",
     "scrub_text",
     "to_json_safe",
@@ -74,7 +75,9 @@ class PayloadPolicy:
         object.__setattr__(self, "_tokens", tuple(tokens))
         # Cheap probe run before the key=value regex: a text can only hold "token=..." if it
         # contains the first letters of some token (the regex itself costs microseconds).
-        object.__setattr__(self, "_stems", tuple(sorted({t[:3] for t in tokens})))
+        stems = sorted({t[:3] for t in tokens})
+        stem_re = re.compile("|".join(map(re.escape, stems))) if stems else None
+        object.__setattr__(self, "_stem_re", stem_re)
         object.__setattr__(self, "_secret_key_cache", {})
         if tokens:
             # In free text the same tokens may be written with '-', '_' or nothing between
@@ -128,9 +131,8 @@ def scrub_text(text: str, policy: PayloadPolicy) -> str:
         text = _BEARER_RE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     kv_re: re.Pattern[str] | None = policy._kv_re  # type: ignore[attr-defined]
     if kv_re is not None and ("=" in text or ":" in text):
-        lowered = text.lower()
-        stems: tuple[str, ...] = policy._stems  # type: ignore[attr-defined]
-        if any(stem in lowered for stem in stems):
+        stem_re: re.Pattern[str] = policy._stem_re  # type: ignore[attr-defined]
+        if stem_re.search(text.lower()):
             text = kv_re.sub(_mask_kv, text)
     return text
 
@@ -170,6 +172,12 @@ def safe_text(value: object, policy: PayloadPolicy) -> str:
     if not isinstance(text, str):  # a broken __str__ returning something else
         text = f"<unprintable {type(value).__name__}>"
     return _clean_str(text, policy.max_chars)
+
+
+def present_json_safe(values: Mapping[str, Any], policy: PayloadPolicy) -> dict[str, Any]:
+    """The non-None entries of ``values``, JSON-safe (for per-task context computed once)."""
+    present = {key: value for key, value in values.items() if value is not None}
+    return to_json_safe(present, policy) if present else {}  # type: ignore[no-any-return]
 
 
 def to_json_safe(value: Any, policy: PayloadPolicy) -> Any:

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 
+from powercrud_signals.payloads import present_json_safe
+
 if TYPE_CHECKING:
     from powercrud_signals.manager import SignalEmitterMixin
 
@@ -148,16 +150,24 @@ def announce_start(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any) 
             attempt=_delivery_attempt(q2_task_id),
             manager=path,
             config=config,
-            extra={
-                "queued_at": task.get("started"),
-                "func": _func_name(task.get("func")),
-                "worker": current_process().name,
-            },
+            extra=_execution_extra(task),
         )
         _execution.set(context)
         manager.emit_started(context)
     except Exception:
         logger.exception("announce_start_failed task_name=%s", task.get("name"))
+
+
+def _execution_extra(task: Mapping[str, Any]) -> dict[str, Any]:
+    """Extra fields of every event this execution sends, made JSON-safe once per task."""
+    from powercrud_signals.conf import app_settings
+
+    values = {
+        "queued_at": task.get("started"),
+        "func": _func_name(task.get("func")),
+        "worker": current_process().name,
+    }
+    return present_json_safe(values, app_settings.payload_policy)
 
 
 def finish_execution(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any) -> None:

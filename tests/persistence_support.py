@@ -61,7 +61,9 @@ def make_event(
 
 
 @contextmanager
-def connected(receiver: PersistenceReceiver, uid: str = "tests.persistence") -> Iterator[PersistenceReceiver]:
+def connected(
+    receiver: PersistenceReceiver, uid: str = "tests.persistence"
+) -> Iterator[PersistenceReceiver]:
     """Connect ``receiver`` for the block (the settings-configured one is disconnected)."""
     from powercrud_signals.receivers import persistence
 

@@ -21,13 +21,12 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from powercrud_signals.persistence.receiver import PersistenceReceiver
-    from tests.persistence_support import make_event
-
     from powercrud_signals.models import TaskRecord
     from powercrud_signals.persistence.fieldmap import resolve_field_map
     from powercrud_signals.persistence.portable import PortableWriter
+    from powercrud_signals.persistence.receiver import PersistenceReceiver
     from powercrud_signals.persistence.writes import write_for_event
+    from tests.persistence_support import make_event
 
     mode, seed, start_at, tasks = argv[0], int(argv[1]), float(argv[2]), argv[3:]
     failures: list[logging.LogRecord] = []
@@ -43,7 +42,10 @@ def main(argv: list[str]) -> int:
         events += [
             make_event("create", task, user_label="alice"),
             make_event("started", task, seconds=1, attempt=1),
-            *[make_event("progress", task, seconds=1 + i / 10, attempt=1, progress=f"{i}/5") for i in range(1, 6)],
+            *[
+                make_event("progress", task, seconds=1 + i / 10, attempt=1, progress=f"{i}/5")
+                for i in range(1, 6)
+            ],
             make_event("complete", task, seconds=2, attempt=1, result=True),
             make_event("cleanup", task, seconds=3),
         ]

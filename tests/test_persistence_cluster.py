@@ -64,13 +64,21 @@ def test_bulk_update_of_1000_books_ends_success_with_full_progress(
     assert len(progress_events) == 1002  # "starting update", 1000 records, "completed update"
 
 
-def test_failing_bulk_update_ends_failed(q2_cluster: Q2Cluster, event_log: EventLog) -> None:
-    books = Book.objects.bulk_create(Book(title=f"Book {i}", pages=10) for i in range(20))
+def test_failing_bulk_update_ends_failed_with_the_progress_made_before_rollback(
+    q2_cluster: Q2Cluster, event_log: EventLog
+) -> None:
+    # The 11th book cannot pass full_clean (its title is longer than the field allows), so
+    # PowerCRUD's bulk transaction reports 10 records of progress and then rolls back.
+    books = Book.objects.bulk_create(
+        Book(title="x" * 300 if i == 10 else f"Book {i}", pages=10) for i in range(20)
+    )
     ids = [book.pk for book in books]
-    task_name = launch_bulk_update(ids, -5)  # full_clean refuses a negative page count
+    task_name = launch_bulk_update(ids, 55)
     row = wait_for_row(task_name)
     assert row.status == "failed"
     assert row.failed_at is not None and row.completed_at is None
     assert row.message.startswith("Task returned False")
     assert row.progress_payload.startswith("failed update:")
-    assert Book.objects.filter(pk__in=ids, pages=10).count() == 20  # rolled back
+    # written from inside the transaction that rolled back, after it ended: not lost
+    assert (row.progress_current, row.progress_total) == (10, 20)
+    assert Book.objects.filter(pk__in=ids, pages=10).count() == 20  # the update rolled back

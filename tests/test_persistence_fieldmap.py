@@ -110,7 +110,9 @@ def test_create_defaults_fill_columns_the_event_does_not() -> None:
         ({"task_name": "title"}, "must be unique"),
     ],
 )
-def test_bad_field_maps_are_refused_with_the_reason(field_map: dict[str, str], problem: str) -> None:
+def test_bad_field_maps_are_refused_with_the_reason(
+    field_map: dict[str, str], problem: str
+) -> None:
     model = Book if field_map.get("task_name") == "title" else AsyncTaskRecord
     with pytest.raises(ConfigurationError, match=problem):
         resolve_field_map(model, field_map)

@@ -38,7 +38,15 @@ def test_concurrent_writers_leave_one_correct_row_per_task(postgres_alias: str, 
     start_at = time.time() + 4.0  # after every child has imported Django
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.persistence_writer", mode, str(seed), str(start_at), *tasks],
+            [
+                sys.executable,
+                "-m",
+                "tests.persistence_writer",
+                mode,
+                str(seed),
+                str(start_at),
+                *tasks,
+            ],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -210,16 +210,30 @@ def histories(draw: st.DrawFn) -> History:
         total = draw(st.integers(0, 4))
         for index in range(1, total + 1):
             chain.append(
-                make_event("progress", task, seconds=at(), attempt=attempt, progress=f"updating: {index}/{total}")
+                make_event(
+                    "progress",
+                    task,
+                    seconds=at(),
+                    attempt=attempt,
+                    progress=f"updating: {index}/{total}",
+                )
             )
         if total and draw(st.booleans()):
-            chain.append(make_event("progress", task, seconds=at(), attempt=attempt, progress="completed update"))
+            chain.append(
+                make_event(
+                    "progress", task, seconds=at(), attempt=attempt, progress="completed update"
+                )
+            )
         last = attempt == attempts
         if last and draw(st.booleans()):
             chain.append(make_event("complete", task, seconds=at(), attempt=attempt, result=True))
         else:
             message = f"attempt {attempt} failed"
-            chain.append(make_event("fail", task, seconds=at(), attempt=attempt, message=message, result=message))
+            chain.append(
+                make_event(
+                    "fail", task, seconds=at(), attempt=attempt, message=message, result=message
+                )
+            )
     chain.append(make_event("cleanup", task, seconds=at()))
     return History(create=create, chain=chain)
 
@@ -295,7 +309,9 @@ def check_any_delivery(
     assert {c: row[c] for c in ORDER_FREE} == {c: expected[c] for c in ORDER_FREE}
 
 
-def check_causal_delivery(alias: str, case: tuple[History, list[LifecycleEvent], list[LifecycleEvent]]) -> None:
+def check_causal_delivery(
+    alias: str, case: tuple[History, list[LifecycleEvent], list[LifecycleEvent]]
+) -> None:
     history, delivered, in_true_order = case
     row = deliver(alias, delivered)
     assert row == fold_all(in_true_order)
@@ -315,7 +331,9 @@ def test_any_delivery_sqlite(case: tuple[History, list[LifecycleEvent]]) -> None
 @pytest.mark.django_db
 @PROPERTY_SETTINGS
 @given(case=causal_delivery())
-def test_causal_delivery_sqlite(case: tuple[History, list[LifecycleEvent], list[LifecycleEvent]]) -> None:
+def test_causal_delivery_sqlite(
+    case: tuple[History, list[LifecycleEvent], list[LifecycleEvent]],
+) -> None:
     check_causal_delivery("default", case)
 
 
@@ -323,7 +341,9 @@ def test_causal_delivery_sqlite(case: tuple[History, list[LifecycleEvent], list[
 @pytest.mark.django_db(databases=["default", "postgres"])
 @PROPERTY_SETTINGS
 @given(case=any_delivery())
-def test_any_delivery_postgres(postgres_alias: str, case: tuple[History, list[LifecycleEvent]]) -> None:
+def test_any_delivery_postgres(
+    postgres_alias: str, case: tuple[History, list[LifecycleEvent]]
+) -> None:
     check_any_delivery(postgres_alias, case)
 
 

@@ -84,7 +84,9 @@ def test_metadata_is_never_overwritten_once_set(receiver: PersistenceReceiver, t
     assert (row["user_label"], row["task_kwargs"]) == ("alice", {"a": 1})
 
 
-def test_late_progress_keeps_success_and_final_progress(receiver: PersistenceReceiver, task: str) -> None:
+def test_late_progress_keeps_success_and_final_progress(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("progress", task, seconds=1, attempt=1, progress="updating: 10/10"),
@@ -99,11 +101,15 @@ def test_late_progress_keeps_success_and_final_progress(receiver: PersistenceRec
     )
 
 
-def test_progress_without_fraction_keeps_last_counts(receiver: PersistenceReceiver, task: str) -> None:
+def test_progress_without_fraction_keeps_last_counts(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("progress", task, attempt=1, progress="updating: 1000/1000"),
-        make_event("progress", task, seconds=1, attempt=1, progress="completed update: 1000 processed"),
+        make_event(
+            "progress", task, seconds=1, attempt=1, progress="completed update: 1000 processed"
+        ),
     )
     assert row["progress_payload"] == "completed update: 1000 processed"
     assert (row["progress_current"], row["progress_total"]) == (1000, 1000)
@@ -131,7 +137,9 @@ def test_status_never_moves_backwards(receiver: PersistenceReceiver, task: str) 
     assert row["started_at"] == T0 + timedelta(seconds=1)
 
 
-def test_first_terminal_outcome_of_an_attempt_stands(receiver: PersistenceReceiver, task: str) -> None:
+def test_first_terminal_outcome_of_an_attempt_stands(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("complete", task, seconds=2, attempt=1, result=True),
@@ -144,7 +152,9 @@ def test_first_terminal_outcome_of_an_attempt_stands(receiver: PersistenceReceiv
     )
 
 
-def test_later_attempt_replaces_earlier_terminal_outcome(receiver: PersistenceReceiver, task: str) -> None:
+def test_later_attempt_replaces_earlier_terminal_outcome(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(
         receiver,
         make_event("fail", task, seconds=2, attempt=1, message="timed out"),
@@ -192,7 +202,9 @@ def test_cleanup_never_writes_none_over_a_value(receiver: PersistenceReceiver, t
     assert row["cleaned_at"] == T0 + timedelta(seconds=3)
 
 
-def test_cleanup_first_creates_a_row_without_status(receiver: PersistenceReceiver, task: str) -> None:
+def test_cleanup_first_creates_a_row_without_status(
+    receiver: PersistenceReceiver, task: str
+) -> None:
     row = deliver(receiver, make_event("cleanup", task))
     assert (row["status"], row["cleaned_up"]) == (None, True)
 
@@ -220,7 +232,9 @@ def test_user_foreign_key_is_set_from_a_saved_user(
     row = deliver(receiver, make_event("create", task, user=user, user_label="alice"))
     assert row["user_id"] == user.pk
     unsaved = django_user_model(username="ghost")
-    other = deliver(receiver, make_event("create", new_task_name(), user=unsaved, user_label="ghost"))
+    other = deliver(
+        receiver, make_event("create", new_task_name(), user=unsaved, user_label="ghost")
+    )
     assert other["user_id"] is None and other["user_label"] == "ghost"
 
 
@@ -264,7 +278,29 @@ def test_coalesced_progress_costs_no_statement_until_flushed() -> None:
         receiver(None, make_event("complete", task, seconds=5, attempt=1))
     assert len(queries) == 2  # the pending progress, then the terminal event
     row = TaskRecord.objects.get(task_name=task)
-    assert (row.status, row.progress_current, row.progress_payload) == ("success", 1500, "1500/2000")
+    assert (row.status, row.progress_current, row.progress_payload) == (
+        "success",
+        1500,
+        "1500/2000",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_right_after_started_waits_for_the_interval() -> None:
+    now = [100.0]
+    receiver = PersistenceReceiver(progress_interval=1.0)
+    receiver.coalescer.clock = lambda: now[0]
+    task = new_task_name()
+    receiver(None, make_event("started", task, attempt=1))
+    with CaptureQueriesContext(connection) as queries:
+        receiver(None, make_event("progress", task, attempt=1, progress="starting update"))
+        now[0] += 0.5
+        receiver(None, make_event("progress", task, attempt=1, progress="updating: 1/2"))
+    assert len(queries) == 0
+    now[0] += 0.5
+    receiver(None, make_event("progress", task, attempt=1, progress="updating: 2/2"))
+    row = TaskRecord.objects.get(task_name=task)
+    assert (row.progress_payload, row.progress_current) == ("updating: 2/2", 2)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -327,7 +363,9 @@ def test_failing_write_never_breaks_the_surrounding_transaction(
     receiver(None, make_event("create", task))
     # A statement the database rejects (no such table), inside the test's transaction.
     builder = receiver.target().builder
-    monkeypatch.setattr(builder, "build", lambda write, conn: ("INSERT INTO no_such_table VALUES (1)", []))
+    monkeypatch.setattr(
+        builder, "build", lambda write, conn: ("INSERT INTO no_such_table VALUES (1)", [])
+    )
     with caplog.at_level(logging.WARNING, logger="powercrud_signals.persistence"):
         receiver(None, make_event("started", task, attempt=1))
         receiver(None, make_event("complete", task, attempt=1))
@@ -371,3 +409,34 @@ def test_signals_reach_the_default_receiver(task: str) -> None:
 
     send_event(type(None), make_event("create", task, user_label="alice"))
     assert TaskRecord.objects.get(task_name=task).user_label == "alice"
+
+
+def test_writes_held_inside_a_test_case_land_with_captured_commit_callbacks(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    receiver = PersistenceReceiver(progress_interval=0)
+    task = new_task_name()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        receiver(None, make_event("started", task, attempt=1))
+        assert not TaskRecord.objects.filter(task_name=task).exists()  # held
+    assert TaskRecord.objects.get(task_name=task).status == "in_progress"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("flush_point", ["request_finished", "post_execute_in_worker"])
+def test_default_receiver_flushes_held_writes_at_its_flush_points(flush_point: str) -> None:
+    from django.core.signals import request_finished
+    from django_q.signals import post_execute_in_worker
+
+    from powercrud_signals.signals import send_event
+
+    task = new_task_name()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_event(type(None), make_event("progress", task, attempt=1, progress="3/4"))
+        raise RuntimeError("the surrounding work rolls back")
+    assert not TaskRecord.objects.filter(task_name=task).exists()
+    if flush_point == "request_finished":
+        request_finished.send(sender=None)
+    else:
+        post_execute_in_worker.send(sender="django_q", func=None, task={"name": task})
+    assert TaskRecord.objects.get(task_name=task).progress_current == 3

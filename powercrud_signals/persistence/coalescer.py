@@ -113,6 +113,16 @@ class Coalescer:
                 due = [*due, write] if due else [write]
             return due
 
+    def started(self, task_name: str) -> None:
+        """The task's ``started`` row was just written in this process (a worker): its first
+        progress waits for the interval too, so a short job's progress is one flushed write."""
+        now = self.clock()
+        with self._lock:
+            state = self._tasks.get(task_name)
+            if state is None:
+                state = self._tasks[task_name] = _TaskState()
+            state.last_progress_write = now
+
     def take_pending(self, task_name: str, forget: bool = False) -> list[RowWrite]:
         """The task's pending progress, to be written before its next event."""
         with self._lock:

@@ -154,6 +154,8 @@ class PersistenceReceiver:
             writes = self.coalescer.take_pending(event.task_name, forget=finished)
             writes.append(write_for_event(event))
             self._write(writes)
+            if event.kind is EventKind.STARTED:
+                self.coalescer.started(event.task_name)
         except Exception as exc:
             self._report(event.task_name, exc)
 
