@@ -147,3 +147,20 @@ def test_async_disabled_is_reported(settings: Any) -> None:
     call_command("cleanup_async_tasks", stdout=out)
 
     assert "async features are disabled" in out.getvalue()
+
+
+def test_an_unusable_configured_manager_falls_back_to_the_signal_manager(settings: Any) -> None:
+    settings.POWERCRUD_SETTINGS = {
+        **settings.POWERCRUD_SETTINGS,
+        "ASYNC_MANAGER_DEFAULT": {"manager_class": "no.such.Manager"},
+    }
+    name = str(uuid.uuid4())
+    hold_locks(name, 9)
+    finished_task(name)
+
+    with capture_events() as events:
+        report = cleanup()
+
+    assert actions(report) == {name: "completed"}
+    assert {e.manager for e in events} == {"powercrud_signals.manager.SignalAsyncManager"}
+    assert released(name, 9)

@@ -30,7 +30,11 @@ def configured_manager(extra: Mapping[str, Any] | None = None) -> SignalEmitterM
     default = get_powercrud_setting("ASYNC_MANAGER_DEFAULT", {}) or {}
     path = default.get("manager_class") if isinstance(default, Mapping) else None
     config = default.get("config") if isinstance(default, Mapping) else None
-    manager = q2.resolve_signal_manager(path, config if isinstance(config, Mapping) else None)
+    try:
+        manager = q2.resolve_signal_manager(path, config if isinstance(config, Mapping) else None)
+    except Exception:
+        logger.warning("configured_manager_unbuildable path=%s", path, exc_info=True)
+        manager = None
     return _with_extra(manager or SignalAsyncManager(), extra)
 
 
