@@ -353,21 +353,15 @@ def test_persistence_receiver_stores_any_event_sequence_on_postgresql(
         assert "\x00" not in row.message + row.progress_payload + row.user_label
 
 
-_USER_FK_BUG = pytest.mark.xfail(
-    reason="the persistence receiver writes a raw string or out-of-range int `user` to the user "
-    "foreign key and the whole write fails (ValueError / DataError); reported to the "
-    "persistence work",
-    strict=True,
-)
-
-
 @pytest.mark.parametrize(
     "user",
     [
         12.5,
         {"id": 3},
-        pytest.param("null", marks=_USER_FK_BUG),
-        pytest.param(2**70, marks=_USER_FK_BUG),
+        "null",
+        "ann",
+        2**70,
+        -(2**70),
     ],
 )
 @pytest.mark.postgres
