@@ -117,8 +117,13 @@ class Q2Cluster:
         if self.process is None or self.process.poll() is not None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            # The main process only: it stops its sentinel, which stops workers, monitor and
+            # pusher in order.  Signalling the whole group kills the sentinel outright (its
+            # SIGTERM is SIG_DFL), and the main process then often waits out its 30 s.
+            os.kill(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=timeout)
+            with contextlib.suppress(ProcessLookupError):  # stragglers, if any
+                os.killpg(self.process.pid, signal.SIGKILL)
         except (subprocess.TimeoutExpired, ProcessLookupError):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)

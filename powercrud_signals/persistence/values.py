@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
@@ -58,7 +59,8 @@ def fit_integer(value: Any, mapped: MappedColumn) -> int | None:
 
 def foreign_key_value(value: Any, mapped: MappedColumn) -> Any:
     """The primary key to store for ``value``: a saved instance of the related model's pk,
-    a bare key as given, anything else None."""
+    a bare key that the related primary key column can hold, anything else None (the user's
+    label is still stored in its own column)."""
     related = mapped.field.related_model
     if isinstance(value, Model):
         if related is not None and not isinstance(value, related):  # type: ignore[arg-type]
@@ -66,9 +68,24 @@ def foreign_key_value(value: Any, mapped: MappedColumn) -> Any:
         if value._state.adding or value.pk is None:
             return None
         return value.pk
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        return value
+    if isinstance(value, (int, str)) and not isinstance(value, bool) and related is not None:
+        return _fitting_key(value, related._meta.pk)  # type: ignore[union-attr]
     return None
+
+
+def _fitting_key(value: int | str, pk_field: Any) -> Any:
+    # A username passed where a user was expected must not reach an integer key column, and
+    # an integer beyond the column's range would make the database reject the whole row.
+    try:
+        key = pk_field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return None
+    low, high = BaseDatabaseOperations.integer_field_ranges.get(
+        pk_field.get_internal_type(), (None, None)
+    )
+    if isinstance(key, int) and low is not None and high is not None and not low <= key <= high:
+        return None
+    return key
 
 
 def fit_python(mapped: MappedColumn, value: Any) -> Any:
