@@ -1,6 +1,8 @@
-"""The example of docs/operations.md does what the page says."""
+"""The examples of docs/operations.md do what the page says."""
 
 from __future__ import annotations
+
+import importlib
 
 import pytest
 from django.db import connection
@@ -8,14 +10,9 @@ from django.db.migrations.loader import MigrationLoader
 from django_q.models import Schedule
 from yourproject import maintenance_migration
 
-pytestmark = pytest.mark.django_db
+from powercrud_signals.schedules import SCHEDULE_NAMES
 
-# The schedules come with the operations work (branch ops); until it is merged there is
-# nothing to schedule.
-schedules = pytest.importorskip(
-    "powercrud_signals.schedules", reason="powercrud_signals.schedules (branch ops) not merged yet"
-)
-SCHEDULE_NAMES = schedules.SCHEDULE_NAMES
+pytestmark = pytest.mark.django_db
 
 
 def test_migration_depends_on_a_real_django_q_migration() -> None:
@@ -32,3 +29,25 @@ def test_running_the_migration_twice_creates_the_three_schedules_once() -> None:
     assert Schedule.objects.filter(name__in=names).count() == 3
     reconcile = Schedule.objects.get(name=SCHEDULE_NAMES["reconcile"])
     assert (reconcile.schedule_type, reconcile.minutes) == (Schedule.MINUTES, 5)
+
+
+@pytest.mark.postgres
+def test_async_commit_option_reaches_postgresql(postgres_alias: str) -> None:
+    import psycopg
+    from django.conf import settings
+
+    example = importlib.import_module("yourproject.settings_async_commit")
+    dashboard = example.DATABASES["dashboard"]
+    assert {k: v for k, v in dashboard.items() if k != "OPTIONS"} == example.DATABASES["default"]
+    assert example.POWERCRUD_SIGNALS["PERSISTENCE"]["DATABASE"] == "dashboard"
+    # The OPTIONS string, given to a real server the way Django's backend passes it.
+    server = settings.DATABASES[postgres_alias]
+    with psycopg.connect(
+        host=server["HOST"],
+        port=server["PORT"],
+        user=server["USER"],
+        password=server["PASSWORD"],
+        dbname="postgres",
+        **dashboard["OPTIONS"],
+    ) as conn:
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("off",)
