@@ -20,7 +20,7 @@ typecheck: venv
 	@$(PY) -m mypy
 
 docs: venv
-	@$(PY) -m mkdocs build --strict --site-dir site
+	@NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 bench: venv
 	@$(PY) bench/run.py $(ARGS)

@@ -53,6 +53,14 @@ class TaskAccessMixin(AccessMixin):
     def get_queryset(self) -> QuerySet[Any]:
         return visible_tasks(self.request.user, self.get_model())  # type: ignore[attr-defined]
 
+    #: Rendered instead of the full page for htmx's polling requests.
+    partial_template_name: str = ""
+
+    def get_template_names(self) -> list[str]:
+        if is_htmx(self.request):  # type: ignore[attr-defined]
+            return [self.partial_template_name]
+        return [self.template_name]  # type: ignore[attr-defined]
+
 
 class TaskListView(TaskAccessMixin, ListView):  # type: ignore[type-arg]
     template_name = "powercrud_signals/task_list.html"
@@ -81,11 +89,6 @@ class TaskListView(TaskAccessMixin, ListView):  # type: ignore[type-arg]
         queryset = self.filter_form.filter(super().get_queryset())
         return queryset.order_by(F("created_at").desc(nulls_last=True), "-id")
 
-    def get_template_names(self) -> list[str]:
-        if is_htmx(self.request):
-            return [self.partial_template_name]
-        return [self.template_name]
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
@@ -108,11 +111,6 @@ class TaskDetailView(TaskAccessMixin, DetailView):  # type: ignore[type-arg]
     context_object_name = "task"
     slug_field = "task_name"
     slug_url_kwarg = "task_name"
-
-    def get_template_names(self) -> list[str]:
-        if is_htmx(self.request):
-            return [self.partial_template_name]
-        return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

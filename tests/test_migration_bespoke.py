@@ -79,7 +79,9 @@ def _connect_moved(step: int) -> None:
         YourProjectConfig("yourproject", importlib.import_module("yourproject")).ready()
     elif step == 2:
         # Its first line only: the alert has moved, the audit trail not yet.
-        task_failed.connect(receivers.alert_on_failure, dispatch_uid="yourproject.task_failure_alert")
+        task_failed.connect(
+            receivers.alert_on_failure, dispatch_uid="yourproject.task_failure_alert"
+        )
 
 
 def _normalise(text: str, task_name: str) -> str:

@@ -28,22 +28,11 @@ from powercrud_signals.receivers.timing import Durations, StartTimes, durations_
 
 __all__ = ["ENTRY_NAMES", "LOG_FIELDS", "TransitionLogger", "log_transition"]
 
+#: Every field a log entry can carry: the defaults plus a few more a project may ask for.
 LOG_FIELDS = (
-    "task_name",
-    "kind",
-    "status",
-    "q2_task_id",
-    "attempt",
-    "manager",
-    "user_label",
-    "affected_label",
-    "message",
-    "progress",
+    *DEFAULT_LOG_FIELDS,
     "progress_current",
     "progress_total",
-    "queue_wait_seconds",
-    "run_seconds",
-    "total_seconds",
     "timestamp",
     "func",
     "worker",

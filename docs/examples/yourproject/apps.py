@@ -14,4 +14,6 @@ class YourProjectConfig(AppConfig):
         from yourproject.receivers import alert_on_failure
 
         task_failed.connect(alert_on_failure, dispatch_uid="yourproject.alert_on_failure")
+
+
 # --8<-- [end:ready]

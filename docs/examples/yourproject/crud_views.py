@@ -16,4 +16,6 @@ class ProductCRUDView(SignalsAsyncMixin, PowerCRUDAsyncMixin, CRUDView):
     bulk_fields = ["pages", "in_print"]
     bulk_delete = True
     bulk_async = True
+
+
 # --8<-- [end:mixin]

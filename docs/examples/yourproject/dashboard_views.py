@@ -7,4 +7,6 @@ from powercrud_signals.views import TaskListView
 class MyTaskListView(TaskListView):
     poll_seconds = 5
     paginate_by = 50
+
+
 # --8<-- [end:subclass]

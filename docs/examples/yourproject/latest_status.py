@@ -13,4 +13,6 @@ def remember_latest_status(sender, event, **kwargs):
     current = Status(stored["status"]) if stored else None
     if supersedes(event.status, event.attempt, current, stored and stored["attempt"]):
         cache.set(key, {"status": event.status.value, "attempt": event.attempt}, 86400)
+
+
 # --8<-- [end:latest]

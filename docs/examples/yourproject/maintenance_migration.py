@@ -16,4 +16,6 @@ class Migration(migrations.Migration):
         ("myapp", "0007_previous"),
     ]
     operations = [migrations.RunPython(schedule_maintenance, migrations.RunPython.noop)]
+
+
 # --8<-- [end:migration]

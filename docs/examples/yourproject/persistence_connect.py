@@ -11,4 +11,6 @@ def start_archive():
 
 def stop_archive():
     disconnect("archive-dashboard")  # writes what it still holds, then stops
+
+
 # --8<-- [end:connect]

@@ -7,4 +7,6 @@ from yourproject.alerts import send_alert
 def alert_on_failure(sender, event, **kwargs):
     # event.message is already redacted and bounded: safe to send anywhere.
     send_alert(f"Task {event.task_name} failed (attempt {event.attempt}): {event.message}")
+
+
 # --8<-- [end:alert]

@@ -16,10 +16,14 @@ def log_transition(sender, event, **kwargs):
         event.status,
         event.progress,
     )
+
+
 # --8<-- [end:log_transition]
 
 
 # --8<-- [start:count_failure]
 def count_failure(sender, event, **kwargs):
     FAILURES["count"] += 1
+
+
 # --8<-- [end:count_failure]

@@ -11,6 +11,8 @@ def import_rows(rows, task_key=None, **kwargs):
         import_row(row)
         manager.update_progress(task_key, f"imported {index}/{len(rows)}")
     return {"imported": len(rows)}
+
+
 # --8<-- [end:task]
 
 
@@ -23,4 +25,6 @@ def start_import(rows, user=None, **options):
         affected_objects=f"{len(rows)} rows",
         **options,
     )
+
+
 # --8<-- [end:launch]

@@ -12,4 +12,6 @@ def import_rows(rows, task_key=None, **kwargs):
         import_row(row)
         manager.update_progress(task_key, f"imported {index}/{len(rows)}")
     return {"imported": len(rows)}
+
+
 # --8<-- [end:unseen]

@@ -15,4 +15,6 @@ class YourProjectConfig(AppConfig):
         task_failed.connect(alert_on_failure, dispatch_uid="yourproject.task_failure_alert")
         # step 3: so has the audit trail
         task_lifecycle.connect(audit_transition, dispatch_uid="yourproject.task_audit")
+
+
 # --8<-- [end:ready]

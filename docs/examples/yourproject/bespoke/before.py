@@ -15,4 +15,6 @@ class AuditedAsyncManager(AsyncManager):
         audit.info("task=%s event=%s status=%s", task_name, event, payload.get("status"))
         if event == "fail":
             send_alert(f"Task {task_name} failed: {payload.get('message')}")
+
+
 # --8<-- [end:manager]

@@ -16,4 +16,6 @@ class AuditedAsyncManager(SignalEmitterMixin, AsyncManager):
         audit.info("task=%s event=%s status=%s", task_name, event, payload.get("status"))
         if event == "fail":
             send_alert(f"Task {task_name} failed: {payload.get('message')}")
+
+
 # --8<-- [end:manager]

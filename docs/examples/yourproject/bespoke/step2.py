@@ -13,4 +13,6 @@ audit = logging.getLogger("yourproject.audit")
 class AuditedAsyncManager(SignalEmitterMixin, AsyncManager):
     def async_task_lifecycle(self, event, task_name, **payload):
         audit.info("task=%s event=%s status=%s", task_name, event, payload.get("status"))
+
+
 # --8<-- [end:manager]

@@ -37,4 +37,6 @@ POWERCRUD_SIGNALS = {
 class AppAsyncManager(SignalAsyncManager):
     """Kept importable so that tasks queued before the switch, whose kwargs name this class,
     finish through the signal pipeline.  Delete it once they are done."""
+
+
 # --8<-- [end:manager]

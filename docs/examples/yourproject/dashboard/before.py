@@ -27,6 +27,8 @@ class AppAsyncManager(ModelTrackingAsyncManager):
 
     def format_user(self, user):
         return user_label(user)
+
+
 # --8<-- [end:manager]
 
 # --8<-- [start:settings]

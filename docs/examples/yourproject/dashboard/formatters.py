@@ -6,4 +6,6 @@ def user_label(user):
     if not user:
         return "system"
     return f"{user.get_full_name() or user.get_username()} <{user.get_username()}>"
+
+
 # --8<-- [end:user]

@@ -21,4 +21,6 @@ def test_import_reports_progress_and_succeeds():
         ["started", "progress", "progress", "complete", "cleanup", "create"], task_name
     )
     assert events.of_kind("create")[0].affected_label == "2 rows"
+
+
 # --8<-- [end:test]
