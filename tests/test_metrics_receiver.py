@@ -381,3 +381,25 @@ def test_in_flight_gauge_follows_a_running_task_across_processes(
     samples = scrape(client)
     assert sample(samples, "powercrud_signals_tasks_in_flight", manager=MANAGER) == 0
     assert sample(samples, "powercrud_signals_task_run_seconds_count", manager=MANAGER) >= 1
+
+
+def test_worker_finish_under_use_tz_false_records_run_time_and_never_raises(
+    settings: Any,
+) -> None:
+    """django-q2 sends post_execute_in_worker with ``send``: whatever finish_run meets, it
+    must not raise into the worker.  With USE_TZ = False both the started event's timestamp
+    and the task's ``stopped`` are naive."""
+    from django.utils import timezone
+
+    from powercrud_signals.receivers.metrics import MetricsReceiver
+
+    settings.USE_TZ = False
+    receiver = MetricsReceiver()
+    manager = SignalAsyncManager()
+    runs = value("powercrud_signals_task_run_seconds_count", manager=MANAGER)
+    event = manager.build_lifecycle_event("started", "t-naive", {"status": "in_progress"})
+    assert event is not None and timezone.is_naive(event.timestamp)
+    receiver(SignalAsyncManager, event)
+    receiver.finish_run("django_q", task={"name": "t-naive", "stopped": timezone.now()})
+    assert value("powercrud_signals_task_run_seconds_count", manager=MANAGER) == runs + 1
+

@@ -150,7 +150,10 @@ class MetricsReceiver:
                 metrics.queue_wait.labels(manager=manager).observe(durations.queue_wait_seconds)
             with self._lock:
                 already_running = event.task_name in self._running
-                self._running[event.task_name] = _Running(manager, event.timestamp)
+                # Aware, like the ``stopped`` time parse_instant() gives finish_run (an
+                # event's timestamp is naive with USE_TZ = False).
+                started_at = parse_instant(event.timestamp) or event.timestamp
+                self._running[event.task_name] = _Running(manager, started_at)
             if not already_running:
                 metrics.in_flight.labels(manager=manager).inc()
         elif event.is_terminal and durations.total_seconds is not None:
