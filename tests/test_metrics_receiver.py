@@ -403,3 +403,22 @@ def test_worker_finish_under_use_tz_false_records_run_time_and_never_raises(
     receiver.finish_run("django_q", task={"name": "t-naive", "stopped": timezone.now()})
     assert value("powercrud_signals_task_run_seconds_count", manager=MANAGER) == runs + 1
 
+
+
+def test_worker_finish_swallows_its_own_errors() -> None:
+    from powercrud_signals.receivers.metrics import MetricsReceiver
+
+    class Exploding(dict[str, Any]):
+        def get(self, key: str, default: Any = None) -> Any:
+            if key == "stopped":
+                raise RuntimeError("broken task package")
+            return super().get(key, default)
+
+    receiver = MetricsReceiver()
+    manager = SignalAsyncManager()
+    event = manager.build_lifecycle_event("started", "t-explode", {"status": "in_progress"})
+    assert event is not None
+    receiver(SignalAsyncManager, event)
+    before = value("powercrud_signals_tasks_in_flight", manager=MANAGER)
+    receiver.finish_run("django_q", task=Exploding(name="t-explode"))  # must not raise
+    assert value("powercrud_signals_tasks_in_flight", manager=MANAGER) == before - 1

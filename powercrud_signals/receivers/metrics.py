@@ -25,6 +25,7 @@ another would be wrong under any "live" mode once the raising process exited.)
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ __all__ = [
     "record_transition",
     "task_metrics",
 ]
+
+logger = logging.getLogger("powercrud_signals.metrics")
 
 PREFIX = "powercrud_signals"
 
@@ -162,7 +165,17 @@ class MetricsReceiver:
             )
 
     def finish_run(self, sender: Any, task: Any = None, **kwargs: Any) -> None:
-        """django-q2 ``post_execute_in_worker``: the worker finished a task it announced."""
+        """django-q2 ``post_execute_in_worker``: the worker finished a task it announced.
+
+        django-q2 sends this signal with ``send``, not ``send_robust``: an exception here
+        would break the worker, so every error is logged and swallowed.
+        """
+        try:
+            self._finish_run(task)
+        except Exception:
+            logger.exception("metrics_finish_run_failed")
+
+    def _finish_run(self, task: Any) -> None:
         name = task.get("name") if isinstance(task, dict) else None
         if name is None:
             return
