@@ -91,7 +91,8 @@ class PayloadPolicy:
             kv = re.compile(
                 r"(?i)(?P<key>[\w.-]*?(?:" + flexible + r")[\w-]*)"
                 r"(?P<sep>['\"]?\s*[:=]\s*)"
-                r"(?P<val>\"[^\"]*\"|'[^']*'|[^\s&,;'\"}\])]+)"
+                # A quoted value may carry a Python string prefix: reprs of bytes, b'...'.
+                r"(?P<val>(?:[bBrRuU]{1,2})?(?:\"[^\"]*\"|'[^']*')|[^\s&,;'\"}\])]+)"
             )
             flag = re.compile(r"(?i)^-{1,2}[\w-]*(?:" + flexible + r")[\w-]*$")
         else:
@@ -139,8 +140,10 @@ def scrub_text(text: str, policy: PayloadPolicy) -> str:
 
 def _mask_kv(match: re.Match[str]) -> str:
     value = match.group("val")
-    if value.startswith(("'", '"')):
-        value = value[0] + REDACTED + value[0]
+    quote_at = len(value) - len(value.lstrip("bBrRuU"))
+    if value[quote_at : quote_at + 1] in ("'", '"'):
+        quote = value[quote_at]
+        value = value[:quote_at] + quote + REDACTED + quote
     elif value == REDACTED:
         return match.group(0)
     else:

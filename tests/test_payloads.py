@@ -213,6 +213,11 @@ class TestRedaction:
             ),
             ("updating: 5/1000", "updating: 5/1000"),
             ("Task queued", "Task queued"),
+            # Python reprs of bytes and raw strings, as exception messages print them.
+            ("{'auth_token': b'abc12345'}", "{'auth_token': b'********'}"),
+            ('KeyError: {"password": b"hunter2"}', 'KeyError: {"password": b"********"}'),
+            ("secret=rb'x9y8z7'", "secret=rb'********'"),
+            ("password=bob, n=1", "password=********, n=1"),
         ],
     )
     def test_secrets_inside_free_text(self, text: str, expected: str) -> None:
