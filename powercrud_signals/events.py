@@ -260,8 +260,8 @@ def build_event(
 
     timestamp = payload.get("timestamp")
     if not isinstance(timestamp, datetime):
-        timestamp = timezone.now()
-    elif timezone.is_naive(timestamp):
+        timestamp = timezone.now()  # naive with USE_TZ = False: made aware below
+    if timezone.is_naive(timestamp):
         timestamp = timezone.make_aware(timestamp, timezone.get_default_timezone())
 
     payload_extra: dict[str, Any] = {}
