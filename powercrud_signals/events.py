@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from powercrud_signals.payloads import PayloadPolicy, safe_text, scrub_text, to_json_safe
+from powercrud_signals.payloads import PayloadPolicy, safe_text, scrubbed_text, to_json_safe
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -320,7 +320,7 @@ def _first_present(*values: Any) -> Any:
 
 
 def _free_text(value: object, policy: PayloadPolicy) -> str:
-    return scrub_text(safe_text(value, policy), policy)
+    return scrubbed_text(value, policy)
 
 
 def _as_list(value: Any) -> list[Any] | None:

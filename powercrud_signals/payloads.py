@@ -31,6 +31,7 @@ __all__ = [
     "present_json_safe",
     "safe_text",
     "scrub_text",
+    "scrubbed_text",
     "to_json_safe",
 ]
 
@@ -164,17 +165,41 @@ def _clean_str(text: str, max_chars: int) -> str:
     return text
 
 
-def safe_text(value: object, policy: PayloadPolicy) -> str:
-    """A printable, bounded, storable string for any value; never raises."""
+def _clean_scrubbed(text: str, policy: PayloadPolicy) -> str:
+    """``_clean_str`` with the secrets inside the text masked before it is cut, not after:
+    a secret the cut splits (a quoted value left without its closing quote, a URL without
+    its '@') would no longer be recognised.  At most twice ``max_chars`` is scanned."""
+    limit = policy.max_chars
+    if len(text) <= limit:
+        return scrub_text(_clean_str(text, limit), policy)
+    window = 2 * limit
+    masked = scrub_text(_clean_str(text[:window], window), policy)
+    if len(masked) <= limit:  # masking shortened the window enough
+        return masked + (f"…[+{len(text) - window} chars]" if len(text) > window else "")
+    return f"{masked[:limit]}…[+{len(text) - limit} chars]"
+
+
+def _as_text(value: object) -> str:
     if isinstance(value, str):
-        return _clean_str(value, policy.max_chars)
+        return value
     try:
         text = str(value)
     except Exception:
         text = f"<unprintable {type(value).__name__}>"
     if not isinstance(text, str):  # a broken __str__ returning something else
         text = f"<unprintable {type(value).__name__}>"
-    return _clean_str(text, policy.max_chars)
+    return text
+
+
+def safe_text(value: object, policy: PayloadPolicy) -> str:
+    """A printable, bounded, storable string for any value; never raises."""
+    return _clean_str(_as_text(value), policy.max_chars)
+
+
+def scrubbed_text(value: object, policy: PayloadPolicy) -> str:
+    """``safe_text`` with the secrets written inside the text masked (free text: messages,
+    progress, tracebacks); never raises."""
+    return _clean_scrubbed(_as_text(value), policy)
 
 
 def present_json_safe(values: Mapping[str, Any], policy: PayloadPolicy) -> dict[str, Any]:
@@ -214,7 +239,7 @@ class _Walker:
         if value is None or isinstance(value, bool):
             return value
         if isinstance(value, str):
-            return scrub_text(_clean_str(value, self.policy.max_chars), self.policy)
+            return _clean_scrubbed(value, self.policy)
         if isinstance(value, int):
             return self._int(value)
         if isinstance(value, float):
@@ -259,9 +284,7 @@ class _Walker:
         if isinstance(value, (bytes, bytearray, memoryview)):
             raw = bytes(value)
             try:
-                return scrub_text(
-                    _clean_str(raw.decode("utf-8"), self.policy.max_chars), self.policy
-                )
+                return _clean_scrubbed(raw.decode("utf-8"), self.policy)
             except UnicodeDecodeError:
                 return f"<{len(raw)} bytes>"
         if isinstance(value, PurePath):

@@ -223,6 +223,46 @@ class TestRedaction:
     def test_secrets_inside_free_text(self, text: str, expected: str) -> None:
         assert scrub_text(text, POLICY) == expected
 
+    @pytest.mark.parametrize(
+        "secret_text",
+        [
+            "error: password='hunter2-is-my-secret' rest",
+            "connect redis://:supersecretpassword@host:6379/0",
+            'login failed {"api_key": "sk-live-1234567890"}',
+        ],
+    )
+    @pytest.mark.parametrize("offset", range(0, 40, 3))
+    def test_a_secret_split_by_truncation_is_still_masked(
+        self, secret_text: str, offset: int
+    ) -> None:
+        """Masking after the cut missed a secret the cut split (a quoted value without its
+        closing quote, a URL without its '@'), and kept its first characters."""
+        policy = PayloadPolicy(max_chars=40)
+        text = "x" * offset + secret_text
+        secret = next(
+            word
+            for word in ("hunter2-is-my-secret", "supersecretpassword", "sk-live-1234567890")
+            if word in secret_text
+        )
+        from powercrud_signals.events import EventKind, build_event
+
+        event = build_event(
+            EventKind.FAIL,
+            "t",
+            {"message": text, "result": text, "progress_payload": text},
+            policy=policy,
+        )
+        for stored in (
+            to_json_safe(text, policy),
+            to_json_safe(text.encode(), policy),
+            event.message,
+            event.result,
+            event.progress,
+        ):
+            assert isinstance(stored, str)
+            assert not any(secret[:n] in stored for n in range(2, len(secret) + 1)), stored
+            assert len(stored) <= 40 + len("…[+99 chars]")
+
     def test_safe_text_never_raises(self) -> None:
         assert safe_text(BrokenStr(), POLICY) == "<unprintable BrokenStr>"
         assert safe_text(None, POLICY) == "None"
