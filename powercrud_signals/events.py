@@ -253,7 +253,10 @@ def build_event(
     message = payload.get("message")
     if message is None:
         message_text = ""
-    elif message is raw_progress or (isinstance(message, str) and message == raw_progress):
+    elif message is raw_progress or (
+        # Both str: comparing a str with another object would call that object's __eq__.
+        isinstance(message, str) and isinstance(raw_progress, str) and message == raw_progress
+    ):
         message_text = progress or ""  # PowerCRUD sends the progress text as the message too
     else:
         message_text = _free_text(message, policy)

@@ -190,6 +190,24 @@ class TestBuildEvent:
         )
         assert given.timestamp.tzinfo is not None
 
+    def test_progress_object_with_a_raising_eq_still_gives_an_event(self) -> None:
+        """Comparing the message text with a progress object called the object's __eq__
+        (str's own comparison returns NotImplemented), which may raise."""
+
+        class RaisingEq:
+            def __eq__(self, other: object) -> bool:
+                raise RuntimeError("eq")
+
+            __hash__ = object.__hash__
+
+            def __str__(self) -> str:
+                return "3/4 done"
+
+        event = build_event(
+            EventKind.PROGRESS, "t", {"message": "", "progress_payload": RaisingEq()}, policy=POLICY
+        )
+        assert (event.progress, event.progress_current, event.message) == ("3/4 done", 3, "")
+
     def test_args_kwargs_result_are_safe_and_redacted(self) -> None:
         event = build_event(
             EventKind.CREATE,
