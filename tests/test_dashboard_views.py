@@ -334,3 +334,17 @@ def test_dashboard_refuses_state_changing_methods() -> None:
     assert client.post(url).status_code == 405
     assert client.delete(url).status_code == 405
     assert TaskRecord.objects.filter(pk=task.pk).exists()
+
+
+def test_a_task_name_with_a_slash_neither_breaks_the_list_nor_hides_its_page() -> None:
+    """Task names come from the manager (a bespoke one may use any key): a name holding '/'
+    could not be reversed with a ``str`` converter, and the whole list page failed."""
+    viewer = make_user("ann", "view_taskrecord", staff=True)
+    make_task(viewer, task_name="imports/2026-01-02")
+    client = client_for(viewer)
+    response = client.get(LIST_URL)
+    assert response.status_code == 200
+    assert row_names(response.content.decode()) == ["imports/2026-01-02"]
+    detail = client.get(reverse("powercrud_signals:task_detail", args=["imports/2026-01-02"]))
+    assert detail.status_code == 200
+    assert "imports/2026-01-02" in detail.content.decode()
