@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.mixins import AccessMixin
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView
 
 from powercrud_signals.access import dashboard_model, sees_all_tasks, view_permission, visible_tasks
@@ -48,7 +49,10 @@ class TaskAccessMixin(AccessMixin):
             view_permission(self.get_model())
         ):
             return self.handle_no_permission()
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        # The polling fragment comes from the page's own URL: caches must tell them apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
     def get_queryset(self) -> QuerySet[Any]:
         return visible_tasks(self.request.user, self.get_model())  # type: ignore[attr-defined]

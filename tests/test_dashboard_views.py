@@ -348,3 +348,18 @@ def test_a_task_name_with_a_slash_neither_breaks_the_list_nor_hides_its_page() -
     detail = client.get(reverse("powercrud_signals:task_detail", args=["imports/2026-01-02"]))
     assert detail.status_code == 200
     assert "imports/2026-01-02" in detail.content.decode()
+
+
+def test_page_and_fragment_share_a_url_so_responses_vary_on_hx_request() -> None:
+    """The polling fragment is fetched from the page's own URL: without ``Vary: HX-Request``
+    a browser or proxy cache may serve the bare fragment as the page (back button, reload)."""
+    alice = make_user("alice", "view_taskrecord")
+    task = make_task(alice, status="in_progress")
+    client = client_for(alice)
+    detail = reverse("powercrud_signals:task_detail", args=[task.task_name])
+    for url in (LIST_URL, detail):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200
+            vary = {v.strip().lower() for v in response.get("Vary", "").split(",")}
+            assert "hx-request" in vary, (url, headers, response.get("Vary"))
