@@ -32,7 +32,14 @@ def is_in_flight(task: AbstractTaskRecord) -> bool:
 
 def is_htmx(request: HttpRequest) -> bool:
     # Read the header directly so the dashboard works without django-htmx's middleware.
-    return request.headers.get("HX-Request") == "true"
+    # A boosted link (hx-boost) and htmx's history restore send HX-Request too, but want
+    # the whole page.
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 class TaskAccessMixin(AccessMixin):

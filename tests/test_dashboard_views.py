@@ -363,3 +363,19 @@ def test_page_and_fragment_share_a_url_so_responses_vary_on_hx_request() -> None
             assert response.status_code == 200
             vary = {v.strip().lower() for v in response.get("Vary", "").split(",")}
             assert "hx-request" in vary, (url, headers, response.get("Vary"))
+
+
+def test_boosted_navigation_gets_the_whole_page_not_the_polling_fragment() -> None:
+    """A site using ``hx-boost`` sends HX-Request on ordinary link clicks too (with
+    HX-Boosted), and so does htmx's history restore: answering those with the polling
+    fragment replaced the page's body with it."""
+    alice = make_user("alice", "view_taskrecord")
+    task = make_task(alice, status="success")
+    client = client_for(alice)
+    detail = reverse("powercrud_signals:task_detail", args=[task.task_name])
+    boosted = {"HX-Request": "true", "HX-Boosted": "true"}
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    for url in (LIST_URL, detail):
+        for headers in (boosted, restore):
+            body = client.get(url, headers=headers).content.decode()
+            assert "<html" in body and "pcs-dashboard" in body, (url, headers)
