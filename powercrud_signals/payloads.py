@@ -263,7 +263,8 @@ class _Walker:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
             return self._container(fields, depth, self._mapping, identity=id(value))
-        return safe_text(value, self.policy)
+        # Its str() is free text like any other (an exception's message, a DSN object).
+        return scrubbed_text(value, self.policy)
 
     def _int(self, value: int) -> int | str:
         if value.bit_length() <= 256:
@@ -280,7 +281,7 @@ class _Walker:
         if isinstance(value, uuid.UUID):
             return str(value)
         if isinstance(value, Promise):
-            return safe_text(value, self.policy)
+            return scrubbed_text(value, self.policy)
         if isinstance(value, (bytes, bytearray, memoryview)):
             raw = bytes(value)
             try:

@@ -263,6 +263,22 @@ class TestRedaction:
             assert not any(secret[:n] in stored for n in range(2, len(secret) + 1)), stored
             assert len(stored) <= 40 + len("…[+99 chars]")
 
+    def test_secrets_in_the_text_of_other_objects_are_masked(self) -> None:
+        """Objects without a JSON form are stored as their str(), which is free text too
+        (an exception passed as an argument or result, a connection settings object)."""
+
+        class Dsn:
+            def __str__(self) -> str:
+                return "postgres://app:s3cretpw@db.internal/app"
+
+        converted = to_json_safe(
+            {"dsn": Dsn(), "errors": [ValueError("login failed: api_key=sk-9f8e7d6c")]}, POLICY
+        )
+        assert converted == {
+            "dsn": "postgres://app:********@db.internal/app",
+            "errors": ["login failed: api_key=********"],
+        }
+
     def test_safe_text_never_raises(self) -> None:
         assert safe_text(BrokenStr(), POLICY) == "<unprintable BrokenStr>"
         assert safe_text(None, POLICY) == "None"
