@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from powercrud_signals.payloads import PayloadPolicy, safe_text, scrub_text, to_json_safe
+from powercrud_signals.payloads import PayloadPolicy, safe_text, scrubbed_text, to_json_safe
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -253,15 +253,18 @@ def build_event(
     message = payload.get("message")
     if message is None:
         message_text = ""
-    elif message is raw_progress or (isinstance(message, str) and message == raw_progress):
+    elif message is raw_progress or (
+        # Both str: comparing a str with another object would call that object's __eq__.
+        isinstance(message, str) and isinstance(raw_progress, str) and message == raw_progress
+    ):
         message_text = progress or ""  # PowerCRUD sends the progress text as the message too
     else:
         message_text = _free_text(message, policy)
 
     timestamp = payload.get("timestamp")
     if not isinstance(timestamp, datetime):
-        timestamp = timezone.now()
-    elif timezone.is_naive(timestamp):
+        timestamp = timezone.now()  # naive with USE_TZ = False: made aware below
+    if timezone.is_naive(timestamp):
         timestamp = timezone.make_aware(timestamp, timezone.get_default_timezone())
 
     payload_extra: dict[str, Any] = {}
@@ -320,7 +323,7 @@ def _first_present(*values: Any) -> Any:
 
 
 def _free_text(value: object, policy: PayloadPolicy) -> str:
-    return scrub_text(safe_text(value, policy), policy)
+    return scrubbed_text(value, policy)
 
 
 def _as_list(value: Any) -> list[Any] | None:

@@ -31,6 +31,7 @@ __all__ = [
     "present_json_safe",
     "safe_text",
     "scrub_text",
+    "scrubbed_text",
     "to_json_safe",
 ]
 
@@ -91,7 +92,8 @@ class PayloadPolicy:
             kv = re.compile(
                 r"(?i)(?P<key>[\w.-]*?(?:" + flexible + r")[\w-]*)"
                 r"(?P<sep>['\"]?\s*[:=]\s*)"
-                r"(?P<val>\"[^\"]*\"|'[^']*'|[^\s&,;'\"}\])]+)"
+                # A quoted value may carry a Python string prefix: reprs of bytes, b'...'.
+                r"(?P<val>(?:[bBrRuU]{1,2})?(?:\"[^\"]*\"|'[^']*')|[^\s&,;'\"}\])]+)"
             )
             flag = re.compile(r"(?i)^-{1,2}[\w-]*(?:" + flexible + r")[\w-]*$")
         else:
@@ -139,8 +141,10 @@ def scrub_text(text: str, policy: PayloadPolicy) -> str:
 
 def _mask_kv(match: re.Match[str]) -> str:
     value = match.group("val")
-    if value.startswith(("'", '"')):
-        value = value[0] + REDACTED + value[0]
+    quote_at = len(value) - len(value.lstrip("bBrRuU"))
+    if value[quote_at : quote_at + 1] in ("'", '"'):
+        quote = value[quote_at]
+        value = value[:quote_at] + quote + REDACTED + quote
     elif value == REDACTED:
         return match.group(0)
     else:
@@ -161,17 +165,41 @@ def _clean_str(text: str, max_chars: int) -> str:
     return text
 
 
-def safe_text(value: object, policy: PayloadPolicy) -> str:
-    """A printable, bounded, storable string for any value; never raises."""
+def _clean_scrubbed(text: str, policy: PayloadPolicy) -> str:
+    """``_clean_str`` with the secrets inside the text masked before it is cut, not after:
+    a secret the cut splits (a quoted value left without its closing quote, a URL without
+    its '@') would no longer be recognised.  At most twice ``max_chars`` is scanned."""
+    limit = policy.max_chars
+    if len(text) <= limit:
+        return scrub_text(_clean_str(text, limit), policy)
+    window = 2 * limit
+    masked = scrub_text(_clean_str(text[:window], window), policy)
+    if len(masked) <= limit:  # masking shortened the window enough
+        return masked + (f"…[+{len(text) - window} chars]" if len(text) > window else "")
+    return f"{masked[:limit]}…[+{len(text) - limit} chars]"
+
+
+def _as_text(value: object) -> str:
     if isinstance(value, str):
-        return _clean_str(value, policy.max_chars)
+        return value
     try:
         text = str(value)
     except Exception:
         text = f"<unprintable {type(value).__name__}>"
     if not isinstance(text, str):  # a broken __str__ returning something else
         text = f"<unprintable {type(value).__name__}>"
-    return _clean_str(text, policy.max_chars)
+    return text
+
+
+def safe_text(value: object, policy: PayloadPolicy) -> str:
+    """A printable, bounded, storable string for any value; never raises."""
+    return _clean_str(_as_text(value), policy.max_chars)
+
+
+def scrubbed_text(value: object, policy: PayloadPolicy) -> str:
+    """``safe_text`` with the secrets written inside the text masked (free text: messages,
+    progress, tracebacks); never raises."""
+    return _clean_scrubbed(_as_text(value), policy)
 
 
 def present_json_safe(values: Mapping[str, Any], policy: PayloadPolicy) -> dict[str, Any]:
@@ -211,7 +239,7 @@ class _Walker:
         if value is None or isinstance(value, bool):
             return value
         if isinstance(value, str):
-            return scrub_text(_clean_str(value, self.policy.max_chars), self.policy)
+            return _clean_scrubbed(value, self.policy)
         if isinstance(value, int):
             return self._int(value)
         if isinstance(value, float):
@@ -235,7 +263,8 @@ class _Walker:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
             return self._container(fields, depth, self._mapping, identity=id(value))
-        return safe_text(value, self.policy)
+        # Its str() is free text like any other (an exception's message, a DSN object).
+        return scrubbed_text(value, self.policy)
 
     def _int(self, value: int) -> int | str:
         if value.bit_length() <= 256:
@@ -252,13 +281,11 @@ class _Walker:
         if isinstance(value, uuid.UUID):
             return str(value)
         if isinstance(value, Promise):
-            return safe_text(value, self.policy)
+            return scrubbed_text(value, self.policy)
         if isinstance(value, (bytes, bytearray, memoryview)):
             raw = bytes(value)
             try:
-                return scrub_text(
-                    _clean_str(raw.decode("utf-8"), self.policy.max_chars), self.policy
-                )
+                return _clean_scrubbed(raw.decode("utf-8"), self.policy)
             except UnicodeDecodeError:
                 return f"<{len(raw)} bytes>"
         if isinstance(value, PurePath):

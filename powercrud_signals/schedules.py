@@ -105,8 +105,10 @@ def ensure_schedules(
 
 
 def _next(at: time) -> datetime:
+    from django.conf import settings
     from django.utils import timezone
 
-    now = timezone.localtime()
+    # With USE_TZ = False now() is already local time, and localtime() refuses it.
+    now = timezone.localtime() if settings.USE_TZ else timezone.now()
     candidate = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
     return candidate if candidate > now else candidate + timedelta(days=1)

@@ -8,5 +8,6 @@ app_name = "powercrud_signals"
 
 urlpatterns = [
     path("", TaskListView.as_view(), name="task_list"),
-    path("<str:task_name>/", TaskDetailView.as_view(), name="task_detail"),
+    # ``path``: a task name is whatever key the manager used, and may hold '/'.
+    path("<path:task_name>/", TaskDetailView.as_view(), name="task_detail"),
 ]

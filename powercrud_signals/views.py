@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.mixins import AccessMixin
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView
 
 from powercrud_signals.access import dashboard_model, sees_all_tasks, view_permission, visible_tasks
@@ -31,7 +32,14 @@ def is_in_flight(task: AbstractTaskRecord) -> bool:
 
 def is_htmx(request: HttpRequest) -> bool:
     # Read the header directly so the dashboard works without django-htmx's middleware.
-    return request.headers.get("HX-Request") == "true"
+    # A boosted link (hx-boost) and htmx's history restore send HX-Request too, but want
+    # the whole page.
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 class TaskAccessMixin(AccessMixin):
@@ -48,7 +56,10 @@ class TaskAccessMixin(AccessMixin):
             view_permission(self.get_model())
         ):
             return self.handle_no_permission()
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        # The polling fragment comes from the page's own URL: caches must tell them apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
     def get_queryset(self) -> QuerySet[Any]:
         return visible_tasks(self.request.user, self.get_model())  # type: ignore[attr-defined]

@@ -334,3 +334,48 @@ def test_dashboard_refuses_state_changing_methods() -> None:
     assert client.post(url).status_code == 405
     assert client.delete(url).status_code == 405
     assert TaskRecord.objects.filter(pk=task.pk).exists()
+
+
+def test_a_task_name_with_a_slash_neither_breaks_the_list_nor_hides_its_page() -> None:
+    """Task names come from the manager (a bespoke one may use any key): a name holding '/'
+    could not be reversed with a ``str`` converter, and the whole list page failed."""
+    viewer = make_user("ann", "view_taskrecord", staff=True)
+    make_task(viewer, task_name="imports/2026-01-02")
+    client = client_for(viewer)
+    response = client.get(LIST_URL)
+    assert response.status_code == 200
+    assert row_names(response.content.decode()) == ["imports/2026-01-02"]
+    detail = client.get(reverse("powercrud_signals:task_detail", args=["imports/2026-01-02"]))
+    assert detail.status_code == 200
+    assert "imports/2026-01-02" in detail.content.decode()
+
+
+def test_page_and_fragment_share_a_url_so_responses_vary_on_hx_request() -> None:
+    """The polling fragment is fetched from the page's own URL: without ``Vary: HX-Request``
+    a browser or proxy cache may serve the bare fragment as the page (back button, reload)."""
+    alice = make_user("alice", "view_taskrecord")
+    task = make_task(alice, status="in_progress")
+    client = client_for(alice)
+    detail = reverse("powercrud_signals:task_detail", args=[task.task_name])
+    for url in (LIST_URL, detail):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200
+            vary = {v.strip().lower() for v in response.get("Vary", "").split(",")}
+            assert "hx-request" in vary, (url, headers, response.get("Vary"))
+
+
+def test_boosted_navigation_gets_the_whole_page_not_the_polling_fragment() -> None:
+    """A site using ``hx-boost`` sends HX-Request on ordinary link clicks too (with
+    HX-Boosted), and so does htmx's history restore: answering those with the polling
+    fragment replaced the page's body with it."""
+    alice = make_user("alice", "view_taskrecord")
+    task = make_task(alice, status="success")
+    client = client_for(alice)
+    detail = reverse("powercrud_signals:task_detail", args=[task.task_name])
+    boosted = {"HX-Request": "true", "HX-Boosted": "true"}
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    for url in (LIST_URL, detail):
+        for headers in (boosted, restore):
+            body = client.get(url, headers=headers).content.decode()
+            assert "<html" in body and "pcs-dashboard" in body, (url, headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 import pytest
 
@@ -177,6 +178,35 @@ class TestBuildEvent:
         assert event.timestamp.replace(tzinfo=None) == naive
         garbage = build_event(EventKind.CREATE, "t", {"timestamp": "yesterday"}, policy=POLICY)
         assert isinstance(garbage.timestamp, dt.datetime) and garbage.timestamp.tzinfo is not None
+
+    def test_timestamp_is_aware_under_use_tz_false(self, settings: Any) -> None:
+        """The contract says aware: with USE_TZ = False timezone.now() is naive, and an
+        event without a timestamp of its own (``started``) must not mix with aware ones."""
+        settings.USE_TZ = False
+        event = build_event(EventKind.STARTED, "t", {}, policy=POLICY)
+        assert event.timestamp.tzinfo is not None
+        given = build_event(
+            EventKind.CREATE, "t", {"timestamp": dt.datetime(2026, 1, 2, 3, 4, 5)}, policy=POLICY
+        )
+        assert given.timestamp.tzinfo is not None
+
+    def test_progress_object_with_a_raising_eq_still_gives_an_event(self) -> None:
+        """Comparing the message text with a progress object called the object's __eq__
+        (str's own comparison returns NotImplemented), which may raise."""
+
+        class RaisingEq:
+            def __eq__(self, other: object) -> bool:
+                raise RuntimeError("eq")
+
+            __hash__ = object.__hash__
+
+            def __str__(self) -> str:
+                return "3/4 done"
+
+        event = build_event(
+            EventKind.PROGRESS, "t", {"message": "", "progress_payload": RaisingEq()}, policy=POLICY
+        )
+        assert (event.progress, event.progress_current, event.message) == ("3/4 done", 3, "")
 
     def test_args_kwargs_result_are_safe_and_redacted(self) -> None:
         event = build_event(

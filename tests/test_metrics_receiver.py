@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -381,3 +382,47 @@ def test_in_flight_gauge_follows_a_running_task_across_processes(
     samples = scrape(client)
     assert sample(samples, "powercrud_signals_tasks_in_flight", manager=MANAGER) == 0
     assert sample(samples, "powercrud_signals_task_run_seconds_count", manager=MANAGER) >= 1
+
+
+def test_worker_finish_under_use_tz_false_records_run_time_and_never_raises(
+    settings: Any,
+) -> None:
+    """django-q2 sends post_execute_in_worker with ``send``: whatever finish_run meets, it
+    must not raise into the worker.  With USE_TZ = False both the started event's timestamp
+    and the task's ``stopped`` are naive."""
+    from django.utils import timezone
+
+    from powercrud_signals.receivers.metrics import MetricsReceiver
+
+    settings.USE_TZ = False
+    receiver = MetricsReceiver()
+    manager = SignalAsyncManager()
+    runs = value("powercrud_signals_task_run_seconds_count", manager=MANAGER)
+    built = manager.build_lifecycle_event("started", "t-naive", {"status": "in_progress"})
+    assert built is not None
+    # A bespoke emitter may still hand receivers a naive timestamp.
+    event = dataclasses.replace(built, timestamp=timezone.now())
+    assert timezone.is_naive(event.timestamp)
+    receiver(SignalAsyncManager, event)
+    receiver.finish_run("django_q", task={"name": "t-naive", "stopped": timezone.now()})
+    assert value("powercrud_signals_task_run_seconds_count", manager=MANAGER) == runs + 1
+
+
+
+def test_worker_finish_swallows_its_own_errors() -> None:
+    from powercrud_signals.receivers.metrics import MetricsReceiver
+
+    class Exploding(dict[str, Any]):
+        def get(self, key: str, default: Any = None) -> Any:
+            if key == "stopped":
+                raise RuntimeError("broken task package")
+            return super().get(key, default)
+
+    receiver = MetricsReceiver()
+    manager = SignalAsyncManager()
+    event = manager.build_lifecycle_event("started", "t-explode", {"status": "in_progress"})
+    assert event is not None
+    receiver(SignalAsyncManager, event)
+    before = value("powercrud_signals_tasks_in_flight", manager=MANAGER)
+    receiver.finish_run("django_q", task=Exploding(name="t-explode"))  # must not raise
+    assert value("powercrud_signals_tasks_in_flight", manager=MANAGER) == before - 1

@@ -213,10 +213,71 @@ class TestRedaction:
             ),
             ("updating: 5/1000", "updating: 5/1000"),
             ("Task queued", "Task queued"),
+            # Python reprs of bytes and raw strings, as exception messages print them.
+            ("{'auth_token': b'abc12345'}", "{'auth_token': b'********'}"),
+            ('KeyError: {"password": b"hunter2"}', 'KeyError: {"password": b"********"}'),
+            ("secret=rb'x9y8z7'", "secret=rb'********'"),
+            ("password=bob, n=1", "password=********, n=1"),
         ],
     )
     def test_secrets_inside_free_text(self, text: str, expected: str) -> None:
         assert scrub_text(text, POLICY) == expected
+
+    @pytest.mark.parametrize(
+        "secret_text",
+        [
+            "error: password='hunter2-is-my-secret' rest",
+            "connect redis://:supersecretpassword@host:6379/0",
+            'login failed {"api_key": "sk-live-1234567890"}',
+        ],
+    )
+    @pytest.mark.parametrize("offset", range(0, 40, 3))
+    def test_a_secret_split_by_truncation_is_still_masked(
+        self, secret_text: str, offset: int
+    ) -> None:
+        """Masking after the cut missed a secret the cut split (a quoted value without its
+        closing quote, a URL without its '@'), and kept its first characters."""
+        policy = PayloadPolicy(max_chars=40)
+        text = "x" * offset + secret_text
+        secret = next(
+            word
+            for word in ("hunter2-is-my-secret", "supersecretpassword", "sk-live-1234567890")
+            if word in secret_text
+        )
+        from powercrud_signals.events import EventKind, build_event
+
+        event = build_event(
+            EventKind.FAIL,
+            "t",
+            {"message": text, "result": text, "progress_payload": text},
+            policy=policy,
+        )
+        for stored in (
+            to_json_safe(text, policy),
+            to_json_safe(text.encode(), policy),
+            event.message,
+            event.result,
+            event.progress,
+        ):
+            assert isinstance(stored, str)
+            assert not any(secret[:n] in stored for n in range(2, len(secret) + 1)), stored
+            assert len(stored) <= 40 + len("…[+99 chars]")
+
+    def test_secrets_in_the_text_of_other_objects_are_masked(self) -> None:
+        """Objects without a JSON form are stored as their str(), which is free text too
+        (an exception passed as an argument or result, a connection settings object)."""
+
+        class Dsn:
+            def __str__(self) -> str:
+                return "postgres://app:s3cretpw@db.internal/app"
+
+        converted = to_json_safe(
+            {"dsn": Dsn(), "errors": [ValueError("login failed: api_key=sk-9f8e7d6c")]}, POLICY
+        )
+        assert converted == {
+            "dsn": "postgres://app:********@db.internal/app",
+            "errors": ["login failed: api_key=********"],
+        }
 
     def test_safe_text_never_raises(self) -> None:
         assert safe_text(BrokenStr(), POLICY) == "<unprintable BrokenStr>"

@@ -88,3 +88,14 @@ def wait_for_task(task_id: str, timeout: float = 60) -> Task:
 def test_names_are_stable() -> None:
     assert len({*SCHEDULE_NAMES.values()}) == 3
     assert all(name.startswith("powercrud_signals: ") for name in SCHEDULE_NAMES.values())
+
+
+@pytest.mark.django_db
+def test_creates_the_schedules_under_use_tz_false(settings: Any) -> None:
+    """timezone.localtime() refuses the naive now() of USE_TZ = False; a project with
+    that setting must still be able to create the schedules (from a data migration)."""
+    settings.USE_TZ = False
+    rows = ensure_schedules()
+    prune = next(row for row in rows if row.name == SCHEDULE_NAMES["prune"])
+    assert prune.next_run is not None and timezone.is_naive(prune.next_run)
+    assert (prune.next_run.hour, prune.next_run.minute) == (3, 17)

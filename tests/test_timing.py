@@ -62,3 +62,21 @@ def test_start_times_are_bounded() -> None:
         starts.remember(f"t{index}", QUEUED)
     assert len(starts) == 3
     assert starts.pop("t0") is None and starts.pop("t4") == QUEUED
+
+
+def test_naive_event_timestamps_give_durations_under_use_tz_false(settings: object) -> None:
+    """With USE_TZ = False, timezone.now() (an event's default timestamp) is naive while
+    parse_instant() makes the extras aware: the two must still subtract."""
+    settings.USE_TZ = False  # type: ignore[attr-defined]
+    starts = StartTimes()
+    naive_queued = QUEUED.replace(tzinfo=None)
+    queued = {"queued_at": naive_queued.isoformat()}
+    started = durations_for(
+        event(EventKind.STARTED, naive_queued + timedelta(seconds=2), **queued), starts
+    )
+    assert started.as_dict() == {"queue_wait_seconds": 2.0}
+    finished = {**queued, "finished_at": (naive_queued + timedelta(seconds=7)).isoformat()}
+    done = durations_for(
+        event(EventKind.COMPLETE, naive_queued + timedelta(seconds=8), **finished), starts
+    )
+    assert done.as_dict() == {"run_seconds": 5.0, "total_seconds": 7.0}

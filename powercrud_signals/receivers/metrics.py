@@ -25,6 +25,7 @@ another would be wrong under any "live" mode once the raising process exited.)
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ __all__ = [
     "record_transition",
     "task_metrics",
 ]
+
+logger = logging.getLogger("powercrud_signals.metrics")
 
 PREFIX = "powercrud_signals"
 
@@ -150,7 +153,10 @@ class MetricsReceiver:
                 metrics.queue_wait.labels(manager=manager).observe(durations.queue_wait_seconds)
             with self._lock:
                 already_running = event.task_name in self._running
-                self._running[event.task_name] = _Running(manager, event.timestamp)
+                # Aware, like the ``stopped`` time parse_instant() gives finish_run (an
+                # event's timestamp is naive with USE_TZ = False).
+                started_at = parse_instant(event.timestamp) or event.timestamp
+                self._running[event.task_name] = _Running(manager, started_at)
             if not already_running:
                 metrics.in_flight.labels(manager=manager).inc()
         elif event.is_terminal and durations.total_seconds is not None:
@@ -159,7 +165,17 @@ class MetricsReceiver:
             )
 
     def finish_run(self, sender: Any, task: Any = None, **kwargs: Any) -> None:
-        """django-q2 ``post_execute_in_worker``: the worker finished a task it announced."""
+        """django-q2 ``post_execute_in_worker``: the worker finished a task it announced.
+
+        django-q2 sends this signal with ``send``, not ``send_robust``: an exception here
+        would break the worker, so every error is logged and swallowed.
+        """
+        try:
+            self._finish_run(task)
+        except Exception:
+            logger.exception("metrics_finish_run_failed")
+
+    def _finish_run(self, task: Any) -> None:
         name = task.get("name") if isinstance(task, dict) else None
         if name is None:
             return

@@ -47,9 +47,18 @@ def parse_instant(value: Any) -> datetime | None:
     return instant
 
 
+def _aware(instant: datetime) -> datetime:
+    if timezone.is_naive(instant):
+        return timezone.make_aware(instant, timezone.get_default_timezone())
+    return instant
+
+
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     if later is None or earlier is None:
         return None
+    # With USE_TZ = False an event's own timestamp is naive while parse_instant() makes
+    # the extras aware; the two cannot be subtracted until both are aware.
+    later, earlier = _aware(later), _aware(earlier)
     seconds = (later - earlier).total_seconds()
     # Clocks of different hosts can disagree by a little; a negative duration means nothing.
     return round(max(seconds, 0.0), 6)
