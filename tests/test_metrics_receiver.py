@@ -408,7 +408,6 @@ def test_worker_finish_under_use_tz_false_records_run_time_and_never_raises(
     assert value("powercrud_signals_task_run_seconds_count", manager=MANAGER) == runs + 1
 
 
-
 def test_worker_finish_swallows_its_own_errors() -> None:
     from powercrud_signals.receivers.metrics import MetricsReceiver
 

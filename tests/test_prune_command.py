@@ -156,3 +156,9 @@ def test_a_projects_own_dashboard_model_is_pruned_through_its_field_map(settings
 
     assert set(AsyncTaskRecord.objects.values_list("task_name", flat=True)) == {"new", "running"}
     assert "testapp.AsyncTaskRecord: deleted 1 row(s)" in output
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "36501", "-1", "nan", "soon"])
+def test_unusable_day_counts_are_argument_errors_not_tracebacks(value: str) -> None:
+    with pytest.raises(CommandError, match="days"):
+        call_command("prune_task_records", "--success-days", value)

@@ -13,6 +13,8 @@ from powercrud_signals.events import Status
 from powercrud_signals.operations.records import dashboard_table
 from powercrud_signals.operations.retention import prune
 
+MAX_DAYS = 36_500
+
 
 def days(value: str) -> float | None:
     """A non-negative number of days, or ``never``."""
@@ -24,6 +26,8 @@ def days(value: str) -> float | None:
         raise ArgumentTypeError(f"{value!r} is not a number of days or 'never'") from exc
     if number < 0 or number != number:
         raise ArgumentTypeError("days must not be negative")
+    if number > MAX_DAYS:  # beyond what a timedelta (and so a cut-off date) can hold
+        raise ArgumentTypeError(f"days must be at most {MAX_DAYS}; use 'never' to keep forever")
     return number
 
 
