@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from powercrud_signals.manager import SignalAsyncManager
 from powercrud_signals.testing import capture_events
+from tests.lifecycle_payloads import powercrud_payload
 
 
 class Hostile:
@@ -84,19 +85,7 @@ def test_any_payload_yields_one_storable_event(**fields: Any) -> None:
     manager = SignalAsyncManager()
     with capture_events() as events:
         manager._emit_lifecycle(  # PowerCRUD's own entry point, as its code paths call it
-            event=fields["kind"],
-            task_name=fields["task_name"],
-            status=fields["status"],
-            message=fields["message"],
-            progress_payload=fields["progress"],
-            user=fields["user"],
-            affected_objects=fields["affected"],
-            task_args=fields["args"],
-            task_kwargs=fields["kwargs"],
-            result=fields["result"],
-            extra=fields["extra"],
-            django_q2_task_id=fields["q2_id"],
-            attempt=fields["attempt"],
+            **powercrud_payload(fields),
             unexpected_key=fields["extra"],
         )
     assert len(events) == 1

@@ -23,6 +23,7 @@ from powercrud_signals.events import LifecycleEvent
 from powercrud_signals.manager import SignalAsyncManager
 from powercrud_signals.models import TaskRecord
 from powercrud_signals.testing import capture_events
+from tests.lifecycle_payloads import powercrud_payload
 
 OUR_MANAGER = "powercrud_signals.manager.SignalAsyncManager"
 
@@ -141,19 +142,7 @@ def assert_stored_as_is(stored: TaskRecord, event: LifecycleEvent) -> None:
     extra=values,
 )
 def test_any_event_is_stored_by_postgresql_as_is(postgres_alias: str, **fields: Any) -> None:
-    event = emit(
-        event=fields["kind"],
-        task_name=fields["task_name"],
-        status=fields["status"],
-        message=fields["message"],
-        progress_payload=fields["progress"],
-        user=fields["user"],
-        affected_objects=fields["affected"],
-        task_args=fields["args"],
-        task_kwargs=fields["kwargs"],
-        result=fields["result"],
-        extra=fields["extra"],
-    )
+    event = emit(**powercrud_payload(fields))
     assert_stored_as_is(store(postgres_alias, event), event)
 
 
