@@ -42,19 +42,10 @@ django.setup()
 import structlog  # noqa: E402
 
 from powercrud_signals.manager import SignalAsyncManager  # noqa: E402
-from powercrud_signals.receivers import connect_configured, disconnect_configured  # noqa: E402
+from powercrud_signals.testing import connected_receivers  # noqa: E402
 
 LOG = "powercrud_signals.receivers.logging.log_transition"
 METRICS = "powercrud_signals.receivers.metrics.record_transition"
-
-
-@contextmanager
-def receivers(*entries: str) -> Iterator[None]:
-    connect_configured(list(entries))
-    try:
-        yield
-    finally:
-        disconnect_configured(list(entries))
 
 
 @contextmanager
@@ -127,7 +118,7 @@ def main() -> None:
     samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
     for _ in range(args.runs):
         for name, setup in VARIANTS.items():
-            with setup(), receivers(*ENTRIES[name]):  # type: ignore[attr-defined]
+            with setup(), connected_receivers(*ENTRIES[name]):  # type: ignore[attr-defined]
                 samples[name].append(block(args.events))
     peer = statistics.median(samples["peer: no receiver"])
     mode = "multiprocess" if args.multiprocess else "single-process"

@@ -29,6 +29,7 @@ __all__ = [
     "CapturedEvents",
     "ReceiverFailure",
     "capture_events",
+    "connected_receivers",
     "persistence_off",
     "record_receiver_failures",
 ]
@@ -77,6 +78,19 @@ def capture_events() -> Iterator[CapturedEvents]:
         yield captured
     finally:
         task_lifecycle.disconnect(dispatch_uid=uid)
+
+
+@contextmanager
+def connected_receivers(*entries: Any) -> Iterator[None]:
+    """Connect receivers written like ``POWERCRUD_SIGNALS["RECEIVERS"]`` entries for the block,
+    and disconnect them afterwards, however the block ends."""
+    from powercrud_signals.receivers import connect_configured, disconnect_configured
+
+    connect_configured(list(entries))
+    try:
+        yield
+    finally:
+        disconnect_configured(list(entries))
 
 
 class _PersistenceOff(ContextDecorator):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from io import StringIO
 from typing import Any
 
@@ -16,20 +15,11 @@ from structlog.testing import LogCapture, capture_logs
 
 from powercrud_signals.checks import check_settings
 from powercrud_signals.manager import SignalAsyncManager
-from powercrud_signals.receivers import connect_configured, disconnect_configured
 from powercrud_signals.receivers.logging import LOG_FIELDS, TransitionLogger
+from powercrud_signals.testing import connected_receivers
 
 LOG_RECEIVER = "powercrud_signals.receivers.logging.log_transition"
 MANAGER = "powercrud_signals.manager.SignalAsyncManager"
-
-
-@contextmanager
-def connected(*entries: Any) -> Iterator[None]:
-    connect_configured(list(entries))
-    try:
-        yield
-    finally:
-        disconnect_configured(list(entries))
 
 
 @pytest.fixture
@@ -46,7 +36,7 @@ def _entries_for(entries: list[dict[str, Any]], task_name: str) -> list[dict[str
 
 @pytest.mark.django_db(transaction=True)
 def test_sync_task_logs_each_transition_with_levels_and_durations() -> None:
-    with connected(LOG_RECEIVER), capture_logs() as entries:
+    with connected_receivers(LOG_RECEIVER), capture_logs() as entries:
         task_name = SignalAsyncManager().launch_async_task(
             "tests.testapp.tasks.count_to", 2, sync=True
         )
@@ -75,7 +65,7 @@ def test_sync_task_logs_each_transition_with_levels_and_durations() -> None:
 @pytest.mark.django_db
 def test_failure_is_logged_at_error_with_its_redacted_message() -> None:
     manager = SignalAsyncManager()
-    with connected(LOG_RECEIVER), capture_logs() as entries:
+    with connected_receivers(LOG_RECEIVER), capture_logs() as entries:
         manager.emit_lifecycle_signal(
             "fail",
             "task-1",
@@ -115,7 +105,7 @@ def test_settings_choose_levels_fields_and_logger(settings: Any) -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
     )
     try:
-        with connected(LOG_RECEIVER):
+        with connected_receivers(LOG_RECEIVER):
             manager = SignalAsyncManager()
             manager.emit_lifecycle_signal(
                 "progress", "task-2", {"status": "in_progress", "progress_payload": "3/9"}
@@ -145,7 +135,7 @@ def test_plain_stdlib_logging_gets_key_value_records(
     unconfigured_structlog: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="powercrud_signals.tasks")
-    with connected(LOG_RECEIVER):
+    with connected_receivers(LOG_RECEIVER):
         manager = SignalAsyncManager()
         manager.emit_lifecycle_signal(
             "progress", "task-3", {"status": "in_progress", "progress_payload": "1/4"}
@@ -170,7 +160,7 @@ def test_stdlib_logger_level_filters_progress(
     unconfigured_structlog: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="powercrud_signals.tasks")
-    with connected(LOG_RECEIVER):
+    with connected_receivers(LOG_RECEIVER):
         manager = SignalAsyncManager()
         manager.emit_lifecycle_signal(
             "progress", "task-4", {"status": "in_progress", "progress_payload": "1/4"}
@@ -188,7 +178,7 @@ def test_json_renderer_writes_one_json_line_per_transition() -> None:
         logger_factory=structlog.PrintLoggerFactory(stream),
     )
     try:
-        with connected(LOG_RECEIVER):
+        with connected_receivers(LOG_RECEIVER):
             SignalAsyncManager().emit_lifecycle_signal(
                 "create", "task-5", {"status": "pending", "message": "queued"}
             )
@@ -259,7 +249,7 @@ def test_wrong_logging_settings_fall_back_to_defaults_at_run_time(settings: Any)
         logger_factory=structlog.stdlib.LoggerFactory(),
     )
     try:
-        with connected(LOG_RECEIVER):
+        with connected_receivers(LOG_RECEIVER):
             SignalAsyncManager().emit_lifecycle_signal("fail", "task-7", {"status": "failed"})
     finally:
         structlog.reset_defaults()
@@ -277,7 +267,7 @@ def test_structlog_level_filtering_drops_progress_entries() -> None:
         logger_factory=structlog.PrintLoggerFactory(stream),
     )
     try:
-        with connected(LOG_RECEIVER):
+        with connected_receivers(LOG_RECEIVER):
             manager = SignalAsyncManager()
             manager.emit_lifecycle_signal("progress", "task-8", {"progress_payload": "1/2"})
             manager.emit_lifecycle_signal("fail", "task-8", {"status": "failed"})

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,12 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from powercrud_signals.manager import SignalAsyncManager
-from powercrud_signals.receivers import connect_configured, disconnect_configured
 from powercrud_signals.signals import task_lifecycle
+from powercrud_signals.testing import connected_receivers
 from tests.cluster import REPO_ROOT, EventLog, Q2Cluster, event_log_env
 
 METRICS_RECEIVER = "powercrud_signals.receivers.metrics.record_transition"
 MANAGER = "powercrud_signals.manager.SignalAsyncManager"
-
-
-@contextmanager
-def connected(*entries: Any) -> Iterator[None]:
-    connect_configured(list(entries))
-    try:
-        yield
-    finally:
-        disconnect_configured(list(entries))
 
 
 def value(name: str, **labels: str) -> float:
@@ -80,7 +70,7 @@ def test_sync_task_counts_transitions_durations_and_in_flight() -> None:
         "powercrud_signals_task_duration_seconds_count", manager=MANAGER, status="success"
     )
 
-    with connected(METRICS_RECEIVER):
+    with connected_receivers(METRICS_RECEIVER):
         SignalAsyncManager().launch_async_task("tests.testapp.tasks.count_to", 4, sync=True)
 
     def delta(kind: str, status: str) -> float:
@@ -106,7 +96,7 @@ def test_sync_task_counts_transitions_durations_and_in_flight() -> None:
 @pytest.mark.django_db
 def test_labels_never_hold_task_names_users_or_payloads() -> None:
     manager = SignalAsyncManager()
-    with connected(METRICS_RECEIVER):
+    with connected_receivers(METRICS_RECEIVER):
         manager.emit_lifecycle_signal(
             "create",
             "b7c3a1f0-task-name",
@@ -140,7 +130,7 @@ def test_receiver_errors_are_counted_by_receiver_and_kind() -> None:
     before = value("powercrud_signals_receiver_errors_total", receiver=name, kind="progress")
     task_lifecycle.connect(broken, dispatch_uid="test-broken")
     try:
-        with connected(METRICS_RECEIVER):
+        with connected_receivers(METRICS_RECEIVER):
             SignalAsyncManager().emit_lifecycle_signal(
                 "progress", "t-err", {"status": "in_progress"}
             )
@@ -171,7 +161,7 @@ def test_view_serves_this_process_registry_without_multiprocess_dir(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    with connected(METRICS_RECEIVER):
+    with connected_receivers(METRICS_RECEIVER):
         SignalAsyncManager().emit_lifecycle_signal("cleanup", "t-view", {})
     samples = scrape(client)
     assert (
@@ -206,7 +196,7 @@ def test_missing_prometheus_client_is_a_check_error_not_a_crash(tmp_path: Path) 
         django.setup()  # connects RECEIVERS, the metrics receiver among them
         from django.core.checks import run_checks
         from powercrud_signals.manager import SignalAsyncManager
-        from powercrud_signals.testing import capture_events
+        from powercrud_signals.testing import capture_events, connected_receivers
         with capture_events() as events:
             SignalAsyncManager().emit_lifecycle_signal("cleanup", "t-1", {})
         print(json.dumps({

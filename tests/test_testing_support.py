@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from importlib.util import find_spec
 from typing import Any
 
@@ -16,9 +15,14 @@ from powercrud_signals.events import EventKind, LifecycleEvent
 from powercrud_signals.exceptions import ConfigurationError
 from powercrud_signals.manager import SignalAsyncManager
 from powercrud_signals.models import TaskRecord
-from powercrud_signals.receivers import connect_configured, disconnect_configured, resolve_entry
+from powercrud_signals.receivers import connect_configured, resolve_entry
 from powercrud_signals.signals import receiver_failed, task_failed
-from powercrud_signals.testing import capture_events, persistence_off, record_receiver_failures
+from powercrud_signals.testing import (
+    capture_events,
+    connected_receivers,
+    persistence_off,
+    record_receiver_failures,
+)
 
 # The persistence receiver is connected by default where it is installed; elsewhere a
 # stand-in honouring persistence_active() the same way writes the rows looked at here.
@@ -27,15 +31,6 @@ PERSISTENCE_RECEIVERS = (
     if find_spec("powercrud_signals.receivers.persistence")
     else ["tests.receivers.persist_minimal"]
 )
-
-
-@contextmanager
-def connected(*entries: Any) -> Iterator[None]:
-    connect_configured(list(entries))
-    try:
-        yield
-    finally:
-        disconnect_configured(list(entries))
 
 
 def emit(kind: str, task_name: str, **payload: Any) -> None:
@@ -47,7 +42,7 @@ def emit(kind: str, task_name: str, **payload: Any) -> None:
 
 @pytest.mark.django_db
 def test_persistence_off_block_writes_no_rows_while_other_receivers_fire() -> None:
-    with connected(*PERSISTENCE_RECEIVERS), capture_events() as events:
+    with connected_receivers(*PERSISTENCE_RECEIVERS), capture_events() as events:
         with persistence_off():
             assert not persistence_active()
             emit("create", "off-1", status="pending")
@@ -143,7 +138,7 @@ def test_connecting_the_same_entries_twice_calls_each_receiver_once() -> None:
     # ready() runs once per process, but connecting is idempotent all the same.
     seen_by_counting.clear()
     entry = f"{__name__}.counting"
-    with connected(entry, entry):
+    with connected_receivers(entry, entry):
         connect_configured([entry])
         emit("create", "twice-1", status="pending")
     emit("create", "twice-2", status="pending")
@@ -179,7 +174,7 @@ with_related = _WithRelated()
 
 def test_related_receivers_are_connected_and_disconnected_with_their_receiver() -> None:
     path = f"{__name__}.with_related"
-    with connected(path):
+    with connected_receivers(path):
         emit("fail", "r-1", status="failed")
     emit("fail", "r-2", status="failed")  # disconnected: neither part runs
     assert with_related.failures == [f"{__name__}._WithRelated"]
