@@ -72,12 +72,19 @@ def capture_events() -> Iterator[CapturedEvents]:
     def record(sender: type, event: LifecycleEvent, **kwargs: Any) -> None:
         captured.append(event)
 
-    uid = f"powercrud_signals.testing.capture:{id(captured)}"
-    task_lifecycle.connect(record, weak=False, dispatch_uid=uid)
-    try:
+    with _listening(task_lifecycle, record):
         yield captured
+
+
+@contextmanager
+def _listening(signal: Any, receiver: Callable[..., Any]) -> Iterator[None]:
+    """``receiver`` connected to ``signal`` for the block only."""
+    uid = f"powercrud_signals.testing:{id(receiver)}"
+    signal.connect(receiver, weak=False, dispatch_uid=uid)
+    try:
+        yield
     finally:
-        task_lifecycle.disconnect(dispatch_uid=uid)
+        signal.disconnect(dispatch_uid=uid)
 
 
 @contextmanager
@@ -157,12 +164,8 @@ def record_receiver_failures() -> Iterator[list[ReceiverFailure]]:
     ) -> None:
         failures.append(ReceiverFailure(receiver=receiver, exception=exception, event=event))
 
-    uid = f"powercrud_signals.testing.failures:{id(failures)}"
-    receiver_failed.connect(record, weak=False, dispatch_uid=uid)
-    try:
+    with _listening(receiver_failed, record):
         yield failures
-    finally:
-        receiver_failed.disconnect(dispatch_uid=uid)
 
 
 # pytest loads this module through the ``pytest11`` entry point; the hooks and fixtures live in
